@@ -1,0 +1,128 @@
+package codec
+
+import (
+	"encoding/base64"
+	"strconv"
+)
+
+// recordSeparator separates packets in a revision 4 polling payload.
+const recordSeparator = 0x1e
+
+// AppendPayload appends the text polling payload that carries pkts to dst:
+// in revision 4 the packets separated by 0x1e, binary messages as "b" and
+// standard base64; in revision 3 each packet framed as "<length>:" where
+// the length counts UTF-16 code units.
+func AppendPayload(dst []byte, rev Revision, pkts []Packet) []byte {
+	if rev == V3 {
+		return appendPayloadV3(dst, pkts)
+	}
+	for i, p := range pkts {
+		if i > 0 {
+			dst = append(dst, recordSeparator)
+		}
+		dst = appendPollingPacketV4(dst, p)
+	}
+	return dst
+}
+
+func appendPollingPacketV4(dst []byte, p Packet) []byte {
+	if p.Binary {
+		dst = append(dst, 'b')
+		return base64.StdEncoding.AppendEncode(dst, p.Data)
+	}
+	dst = append(dst, '0'+byte(p.Type))
+	return append(dst, p.Data...)
+}
+
+// PayloadPacketLen returns the number of bytes p adds to a polling payload
+// of revision rev, separator included when it is not the first packet.
+// This is the size a server compares with maxPayload.
+func PayloadPacketLen(rev Revision, p Packet, first bool) int {
+	if rev == V3 {
+		return payloadPacketLenV3(p)
+	}
+	n := 1
+	if !first {
+		n++
+	}
+	if p.Binary {
+		return n + base64.StdEncoding.EncodedLen(len(p.Data))
+	}
+	return n + len(p.Data)
+}
+
+// DecodePayload decodes a polling response or request body and appends its
+// packets to dst. binaryBody is true when the body was sent as
+// application/octet-stream (revision 3 binary payloads). Text packets alias
+// body; base64 packets are decoded into fresh slices.
+func DecodePayload(dst []Packet, rev Revision, body []byte, binaryBody bool) ([]Packet, error) {
+	if rev == V3 {
+		if binaryBody {
+			return decodeBinaryPayloadV3(dst, body)
+		}
+		return decodePayloadV3(dst, body)
+	}
+	if len(body) == 0 {
+		return dst, errorf(ErrFraming, 0, "empty payload")
+	}
+	start := 0
+	for i := 0; i <= len(body); i++ {
+		if i < len(body) && body[i] != recordSeparator {
+			continue
+		}
+		p, err := decodePollingPacketV4(body[start:i], start)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, p)
+		start = i + 1
+	}
+	return dst, nil
+}
+
+func decodePollingPacketV4(seg []byte, off int) (Packet, error) {
+	if len(seg) > 0 && seg[0] == 'b' {
+		data, err := decodeBase64(seg[1:], off+1)
+		if err != nil {
+			return Packet{}, err
+		}
+		return Packet{Type: Message, Data: data, Binary: true}, nil
+	}
+	return decodeText(seg, off)
+}
+
+func decodeBase64(src []byte, off int) ([]byte, error) {
+	data := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	n, err := base64.StdEncoding.Decode(data, src)
+	if err != nil {
+		pos := off
+		if ce, ok := err.(base64.CorruptInputError); ok {
+			pos += int(ce)
+		}
+		return nil, errorf(ErrFraming, pos, "bad base64 data: %v", err)
+	}
+	return data[:n], nil
+}
+
+// Batch returns how many leading packets of pkts fit in one polling payload
+// of at most maxPayload bytes (0 or less means no limit). It returns an
+// error matching [ErrTooLarge] when the first packet alone does not fit.
+func Batch(rev Revision, pkts []Packet, maxPayload int) (int, error) {
+	if maxPayload <= 0 {
+		return len(pkts), nil
+	}
+	size := 0
+	for i, p := range pkts {
+		size += PayloadPacketLen(rev, p, i == 0)
+		if size > maxPayload {
+			if i == 0 {
+				return 0, errorf(ErrTooLarge, 0, "%s packet needs %d bytes, maxPayload is %d",
+					p.Type, size, maxPayload)
+			}
+			return i, nil
+		}
+	}
+	return len(pkts), nil
+}
+
+var _ = strconv.Itoa

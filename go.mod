@@ -1,0 +1,3 @@
+module github.com/eio-go/eio
+
+go 1.26
