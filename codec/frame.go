@@ -18,7 +18,13 @@ func AppendFrame(dst []byte, rev Revision, p Packet) (out []byte, binary bool) {
 }
 
 // DecodeFrame decodes one WebSocket frame. binary tells whether it arrived
-// as a binary frame. The returned packet's Data aliases data.
+// as a binary frame. The returned packet's Data aliases data, with its
+// capacity clipped so appending to it never writes into data.
+//
+// A text frame that starts with "b" is the base64 form a server uses when
+// the client asked for b64=1: "b<base64>" in revision 4, "b<type
+// digit><base64>" in revision 3. It decodes to a binary packet whose Data is
+// a fresh slice.
 func DecodeFrame(rev Revision, data []byte, binary bool) (Packet, error) {
 	if binary {
 		if rev == V3 {
@@ -29,11 +35,14 @@ func DecodeFrame(rev Revision, data []byte, binary bool) (Packet, error) {
 			if !t.Valid() {
 				return Packet{}, errorf(ErrUnknownType, 0, "binary frame type byte 0x%02x", data[0])
 			}
-			return Packet{Type: t, Data: data[1:], Binary: true}, nil
+			return Packet{Type: t, Data: data[1:len(data):len(data)], Binary: true}, nil
 		}
-		return Packet{Type: Message, Data: data, Binary: true}, nil
+		return Packet{Type: Message, Data: data[:len(data):len(data)], Binary: true}, nil
 	}
-	return decodeText(data, 0)
+	if rev == V3 {
+		return decodePacketV3Text(data, 0)
+	}
+	return decodePollingPacketV4(data, 0)
 }
 
 // decodeText decodes a packet in text form: a type digit and its data.
@@ -46,5 +55,5 @@ func decodeText(data []byte, off int) (Packet, error) {
 	if c < '0' || c > '9' || !PacketType(c-'0').Valid() {
 		return Packet{}, errorf(ErrUnknownType, off, "packet type %q", c)
 	}
-	return Packet{Type: PacketType(c - '0'), Data: data[1:]}, nil
+	return Packet{Type: PacketType(c - '0'), Data: data[1:len(data):len(data)]}, nil
 }

@@ -2,17 +2,23 @@ package codec
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"time"
 )
 
 // Handshake is the session description a server sends in the open packet.
 type Handshake struct {
-	SID          string
-	Upgrades     []string
+	SID      string   // session id, sent back as the sid query parameter
+	Upgrades []string // transports the client may upgrade to
+	// PingInterval and PingTimeout are the heartbeat timings, sent in
+	// milliseconds; fractions of a millisecond are kept and values too
+	// large for a Duration are clamped to about 146 years.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	// MaxPayload bounds a polling payload in bytes; 0 when the server did
-	// not send it (revision 3 servers), meaning no limit.
+	// not send it (revision 3 servers), meaning no limit. A fractional
+	// value is rounded down and one beyond the int range is clamped.
 	MaxPayload int
 }
 
@@ -24,14 +30,22 @@ type handshakeJSON struct {
 	MaxPayload   *float64 `json:"maxPayload"`
 }
 
-// ParseHandshake parses the JSON data of an open packet. sid, pingInterval
-// and pingTimeout are required; unknown keys are ignored.
+// ParseHandshake parses the JSON data of an open packet, the packet's data
+// without its type digit. sid, pingInterval and pingTimeout are required;
+// maxPayload is optional, and unknown keys are ignored. Failures are
+// [*Error] values matching [ErrHandshake]; for malformed JSON the offset is
+// the one encoding/json reports.
 func ParseHandshake(data []byte) (Handshake, error) {
 	var j handshakeJSON
 	if err := json.Unmarshal(data, &j); err != nil {
 		off := 0
-		if se, ok := err.(*json.SyntaxError); ok {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
 			off = int(se.Offset)
+		case errors.As(err, &te):
+			off = int(te.Offset)
 		}
 		return Handshake{}, errorf(ErrHandshake, off, "invalid JSON: %v", err)
 	}
@@ -52,7 +66,7 @@ func ParseHandshake(data []byte) (Handshake, error) {
 		PingTimeout:  millis(*j.PingTimeout),
 	}
 	if j.MaxPayload != nil {
-		h.MaxPayload = int(*j.MaxPayload)
+		h.MaxPayload = clampInt(*j.MaxPayload)
 	}
 	return h, nil
 }
@@ -63,4 +77,14 @@ func millis(v float64) time.Duration {
 		v = maxMillis
 	}
 	return time.Duration(v * float64(time.Millisecond))
+}
+
+// clampInt converts v >= 0 to an int, rounding down and saturating at
+// math.MaxInt (a float64 beyond the int range converts to an unspecified
+// value in Go).
+func clampInt(v float64) int {
+	if v >= math.MaxInt {
+		return math.MaxInt
+	}
+	return int(v)
 }

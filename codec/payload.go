@@ -1,9 +1,6 @@
 package codec
 
-import (
-	"encoding/base64"
-	"strconv"
-)
+import "encoding/base64"
 
 // recordSeparator separates packets in a revision 4 polling payload.
 const recordSeparator = 0x1e
@@ -11,7 +8,13 @@ const recordSeparator = 0x1e
 // AppendPayload appends the text polling payload that carries pkts to dst:
 // in revision 4 the packets separated by 0x1e, binary messages as "b" and
 // standard base64; in revision 3 each packet framed as "<length>:" where
-// the length counts UTF-16 code units.
+// the length counts UTF-16 code units, binary packets as "b", the type
+// digit and standard base64, and an empty list as "0:". Any revision other
+// than [V3] is encoded as [V4].
+//
+// AppendPayload does not validate pkts; see [CheckPacket] for what each
+// revision cannot carry (for example 0x1e inside revision 4 text, or binary
+// data in a revision 4 packet other than a message).
 func AppendPayload(dst []byte, rev Revision, pkts []Packet) []byte {
 	if rev == V3 {
 		return appendPayloadV3(dst, pkts)
@@ -34,9 +37,11 @@ func appendPollingPacketV4(dst []byte, p Packet) []byte {
 	return append(dst, p.Data...)
 }
 
-// PayloadPacketLen returns the number of bytes p adds to a polling payload
-// of revision rev, separator included when it is not the first packet.
-// This is the size a server compares with maxPayload.
+// PayloadPacketLen returns the number of bytes p adds to a text polling
+// payload of revision rev, as [AppendPayload] encodes it. In revision 4 that
+// is the packet plus the 0x1e separator when it is not the first; in
+// revision 3 it is the length prefix, the colon and the packet, whatever
+// first says. This is the size a server compares with maxPayload.
 func PayloadPacketLen(rev Revision, p Packet, first bool) int {
 	if rev == V3 {
 		return payloadPacketLenV3(p)
@@ -53,8 +58,18 @@ func PayloadPacketLen(rev Revision, p Packet, first bool) int {
 
 // DecodePayload decodes a polling response or request body and appends its
 // packets to dst. binaryBody is true when the body was sent as
-// application/octet-stream (revision 3 binary payloads). Text packets alias
-// body; base64 packets are decoded into fresh slices.
+// application/octet-stream, a revision 3 binary payload; revision 4 has no
+// binary payloads and ignores it. Any revision other than [V3] is decoded
+// as [V4].
+//
+// Text packets and the binary packets of a binary payload alias body (with
+// their capacity clipped); base64 packets are decoded into fresh slices, one
+// allocation each. An empty text body is an error; an empty binary body and
+// the revision 3 frame "0:" carry no packets.
+//
+// On failure DecodePayload returns an [*Error] together with dst extended by
+// the packets decoded before the fault; a caller that treats a malformed
+// payload as fatal, as the reference implementations do, can drop them.
 func DecodePayload(dst []Packet, rev Revision, body []byte, binaryBody bool) ([]Packet, error) {
 	if rev == V3 {
 		if binaryBody {
@@ -124,5 +139,3 @@ func Batch(rev Revision, pkts []Packet, maxPayload int) (int, error) {
 	}
 	return len(pkts), nil
 }
-
-var _ = strconv.Itoa
