@@ -1,0 +1,189 @@
+package fsm
+
+import (
+	"github.com/eio-go/eio/codec"
+)
+
+// received handles packets from a transport, and for a polled transport
+// the end of a poll.
+func (m *Machine) received(r Role, pkts []codec.Packet) {
+	s := m.slot(r)
+	if !s.open {
+		return // a late report from a transport already let go
+	}
+	if r == Active && s.info.Polled {
+		s.polling = false
+	}
+	if r == Probe && m.step < stepUpgradeSent {
+		m.probeReceived(pkts)
+		return
+	}
+	for i := range pkts {
+		if m.State() == Disconnected || !s.open {
+			return
+		}
+		m.packet(r, pkts[i])
+	}
+	if r == Probe {
+		return
+	}
+	switch m.State() {
+	case Upgrading:
+		if m.step == stepPausing {
+			m.maybePaused()
+			return
+		}
+		m.poll()
+	case Handshaking, Open:
+		m.poll()
+	}
+}
+
+// packet handles one packet on the transport carrying the session.
+func (m *Machine) packet(r Role, p codec.Packet) {
+	if m.State() == Handshaking {
+		m.handshake(p)
+		return
+	}
+	switch p.Type {
+	case codec.Message:
+		m.emit(Deliver{Packet: p})
+	case codec.Noop:
+	case codec.Close:
+		if m.State() == Closing {
+			// The server confirms the close the client asked for.
+			m.finish(EvClosed, ReasonClientDisconnect, nil)
+			return
+		}
+		m.finish(EvServerClose, ReasonServerDisconnect, nil)
+	case codec.Ping:
+		if m.cfg.Revision == codec.V3 {
+			m.protocolError(r, &p, "a v3 server never pings")
+			return
+		}
+		m.setTimer(TimerHeartbeat, m.hs.PingInterval+m.hs.PingTimeout)
+		m.emit(Pinged{})
+		m.queueFront(codec.Packet{Type: codec.Pong, Data: p.Data})
+	case codec.Pong:
+		if m.cfg.Revision == codec.V4 {
+			m.protocolError(r, &p, "a v4 server never sends pong outside an upgrade probe")
+			return
+		}
+		m.stopTimer(TimerPong)
+		m.setTimer(TimerHeartbeat, m.hs.PingInterval)
+		m.emit(Pinged{})
+	default:
+		m.protocolError(r, &p, "unexpected "+p.Type.String()+" packet")
+	}
+}
+
+// queueFront queues a control packet ahead of buffered messages that have
+// not been handed to a transport, and writes it when possible.
+func (m *Machine) queueFront(p codec.Packet) {
+	m.buf = append(m.buf, codec.Packet{})
+	copy(m.buf[1:], m.buf)
+	m.buf[0] = p
+	m.flush()
+}
+
+// handshake handles the first packet of a session.
+func (m *Machine) handshake(p codec.Packet) {
+	if p.Type != codec.Open || p.Binary {
+		m.connectFailed(&ProtocolError{State: Handshaking, Role: Active, Packet: &p,
+			Msg: "expected an open packet"})
+		return
+	}
+	hs, err := codec.ParseHandshake(p.Data)
+	if err != nil {
+		m.connectFailed(&ProtocolError{State: Handshaking, Role: Active, Msg: "bad open packet", Err: err})
+		return
+	}
+	m.hs = hs
+	m.connected = true
+	m.fire(EvHandshakeOK)
+	m.emit(Connected{Handshake: hs, Transport: m.active.info.Name})
+	if m.cfg.Revision == codec.V3 {
+		m.setTimer(TimerHeartbeat, hs.PingInterval)
+	} else {
+		m.setTimer(TimerHeartbeat, hs.PingInterval+hs.PingTimeout)
+	}
+	if m.active.info.Polled {
+		m.startUpgrade(true)
+	}
+	m.flush()
+}
+
+func (m *Machine) connectFailed(err error) {
+	m.closeAll()
+	m.fire(EvHandshakeFailed)
+	m.emit(Finished{Err: err})
+}
+
+func (m *Machine) protocolError(r Role, p *codec.Packet, msg string) {
+	m.finish(EvProtocolError, ReasonProtocolError, &ProtocolError{State: m.State(), Role: r, Packet: p, Msg: msg})
+}
+
+func (m *Machine) malformed(r Role, err error) {
+	s := m.slot(r)
+	if !s.open {
+		return
+	}
+	if r == Probe && m.step < stepUpgradeSent {
+		m.abandonUpgrade(&ProtocolError{State: m.State(), Role: r, Msg: "undecodable data on probe", Err: err})
+		return
+	}
+	if m.State() == Handshaking {
+		m.connectFailed(&ProtocolError{State: Handshaking, Role: r, Msg: "undecodable handshake", Err: err})
+		return
+	}
+	m.finish(EvProtocolError, ReasonProtocolError, &ProtocolError{State: m.State(), Role: r, Msg: "undecodable data", Err: err})
+}
+
+func (m *Machine) failed(r Role, err error) {
+	s := m.slot(r)
+	if !s.open {
+		return
+	}
+	if r == Probe && m.step < stepUpgradeSent {
+		m.abandonUpgrade(err)
+		return
+	}
+	switch m.State() {
+	case Handshaking:
+		m.connectFailed(err)
+	case Closing:
+		// The client asked to close; the transport going away ends it.
+		m.finish(EvClosed, ReasonClientDisconnect, nil)
+	default:
+		m.finish(EvTransportError, ReasonTransportError, err)
+	}
+}
+
+// closeAll stops every timer and closes every open transport.
+func (m *Machine) closeAll() {
+	for t := Timer(0); t < numTimers; t++ {
+		m.stopTimer(t)
+	}
+	if m.probe.open {
+		m.probe = slot{}
+		m.emit(CloseTransport{Role: Probe})
+	}
+	if m.active.open {
+		m.active = slot{info: m.active.info}
+		m.emit(CloseTransport{Role: Active})
+	}
+	m.step = stepNone
+	m.hold = false
+}
+
+// finish ends an established session with ev, which must lead to
+// Disconnected from the current state.
+func (m *Machine) finish(ev Event, reason Reason, err error) {
+	m.closeAll()
+	m.fire(ev)
+	if len(m.buf) > 0 {
+		m.emit(SendFailed{Packets: m.buf, Err: ErrClosed})
+		m.buf = nil
+	}
+	m.emit(Finished{Reason: reason, Err: err, Connected: m.connected})
+}
