@@ -1,0 +1,5 @@
+package har
+
+import "io/fs"
+
+func errNotExist() error { return fs.ErrNotExist }
