@@ -1,0 +1,212 @@
+package client
+
+import (
+	"time"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/fsm"
+	"github.com/eio-go/eio/transports"
+)
+
+// step feeds one input to the machine and carries out its effects. It
+// reports whether the session has finished.
+func (s *session) step(in fsm.Input) bool {
+	effects := s.m.Step(in)
+	// A transport closed on the way to a failure is closed at once; one
+	// closed by a clean end gets a closing handshake.
+	graceful := true
+	for _, e := range effects {
+		if f, ok := e.(fsm.Finished); ok {
+			graceful = f.Reason == fsm.ReasonClientDisconnect || f.Reason == fsm.ReasonServerDisconnect
+		}
+	}
+	finished := false
+	for _, e := range effects {
+		if s.apply(e, graceful) {
+			finished = true
+		}
+	}
+	return finished
+}
+
+func (s *session) apply(e fsm.Effect, graceful bool) bool {
+	switch e := e.(type) {
+	case fsm.Transitioned:
+		s.mu.Lock()
+		s.state = e.To
+		s.mu.Unlock()
+		if s.log != nil {
+			s.log.Info("eio: state", "from", string(e.From), "to", string(e.To), "event", string(e.Event))
+		}
+		ch := StateChange{From: e.From, To: e.To, Event: e.Event}
+		s.post(func() {
+			for _, f := range snapshot(&s.c.h, &s.c.h.state) {
+				f(ch)
+			}
+		})
+	case fsm.OpenTransport:
+		s.openTransport(e.Role, e.Name, e.SID)
+	case fsm.CloseTransport:
+		if tp := s.slots[e.Role]; tp != nil {
+			s.slots[e.Role] = nil
+			s.closeTransport(tp, graceful)
+		}
+	case fsm.Write:
+		s.write(e)
+	case fsm.Poll:
+		if tp := s.slots[e.Role]; tp != nil {
+			tp.poll <- struct{}{}
+		}
+	case fsm.Promote:
+		old := s.slots[fsm.Active]
+		s.slots[fsm.Active], s.slots[fsm.Probe] = s.slots[fsm.Probe], nil
+		if old != nil {
+			s.closeTransport(old, true)
+		}
+	case fsm.SetTimer:
+		if t := s.timers[e.Timer]; t != nil {
+			t.Stop()
+		}
+		s.timers[e.Timer] = time.NewTimer(e.After)
+		s.tgen[e.Timer] = e.Gen
+	case fsm.StopTimer:
+		if t := s.timers[e.Timer]; t != nil {
+			t.Stop()
+			s.timers[e.Timer] = nil
+		}
+	case fsm.Connected:
+		s.connected(e)
+	case fsm.Deliver:
+		msg := Message{Data: e.Packet.Data, Binary: e.Packet.Binary}
+		s.post(func() {
+			for _, f := range snapshot(&s.c.h, &s.c.h.message) {
+				f(msg)
+			}
+		})
+	case fsm.Pinged:
+		s.post(func() {
+			for _, f := range snapshot(&s.c.h, &s.c.h.ping) {
+				f()
+			}
+		})
+	case fsm.Upgraded:
+		s.mu.Lock()
+		s.transport = e.Transport
+		s.mu.Unlock()
+		if s.log != nil {
+			s.log.Info("eio: upgraded", "transport", e.Transport)
+		}
+		name := e.Transport
+		s.post(func() {
+			for _, f := range snapshot(&s.c.h, &s.c.h.upgrade) {
+				f(name)
+			}
+		})
+	case fsm.UpgradeFailed:
+		if s.log != nil {
+			s.log.Info("eio: upgrade failed", "transport", e.Transport, "error", e.Err)
+		}
+		err := e.Err
+		s.post(func() {
+			for _, f := range snapshot(&s.c.h, &s.c.h.upgradeError) {
+				f(err)
+			}
+		})
+	case fsm.SendFailed:
+		s.release(e.Packets)
+		if s.log != nil {
+			s.log.Warn("eio: messages not sent", "count", len(e.Packets), "error", e.Err)
+		}
+	case fsm.Finished:
+		s.finished(e)
+		return true
+	}
+	return false
+}
+
+func (s *session) post(f func()) { s.disp.post(f) }
+
+// write hands packets to a transport's writer.
+func (s *session) write(e fsm.Write) {
+	s.release(e.Packets)
+	tp := s.slots[e.Role]
+	if tp == nil {
+		return
+	}
+	if s.log != nil {
+		for _, p := range e.Packets {
+			s.log.Debug("eio: packet out", "transport", tp.name, "packet", p.String())
+		}
+	}
+	tp.write <- e.Packets
+}
+
+// release returns the bytes of message packets to the write buffer bound.
+func (s *session) release(pkts []codec.Packet) {
+	var n int64
+	for _, p := range pkts {
+		if p.Type == codec.Message {
+			n += int64(len(p.Data))
+		}
+	}
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.pending -= n
+	if s.pending < 0 {
+		s.pending = 0
+	}
+	s.mu.Unlock()
+}
+
+func (s *session) connected(e fsm.Connected) {
+	s.mu.Lock()
+	s.hs = e.Handshake
+	s.transport = e.Transport
+	s.mu.Unlock()
+	if tp := s.slots[fsm.Active]; tp != nil && tp.t != nil {
+		if sa, ok := tp.t.(transports.SessionAware); ok {
+			sa.SetSession(e.Handshake)
+		}
+	}
+	info := ConnectInfo{
+		SID:          e.Handshake.SID,
+		Transport:    e.Transport,
+		Upgrades:     e.Handshake.Upgrades,
+		PingInterval: e.Handshake.PingInterval,
+		PingTimeout:  e.Handshake.PingTimeout,
+		MaxPayload:   e.Handshake.MaxPayload,
+	}
+	s.post(func() {
+		for _, f := range snapshot(&s.c.h, &s.c.h.connect) {
+			f(info)
+		}
+	})
+	s.connectSet = true
+	s.connectRes <- nil
+}
+
+func (s *session) finished(e fsm.Finished) {
+	s.mu.Lock()
+	s.reason = e.Reason
+	s.err = e.Err
+	s.transport = ""
+	s.mu.Unlock()
+	if !e.Connected {
+		if !s.connectSet {
+			s.connectSet = true
+			s.connectRes <- e.Err
+		}
+		return
+	}
+	if s.log != nil {
+		s.log.Info("eio: disconnected", "reason", string(e.Reason), "error", e.Err)
+	}
+	reason, err := e.Reason, e.Err
+	s.post(func() {
+		for _, f := range snapshot(&s.c.h, &s.c.h.disconnect) {
+			f(reason, err)
+		}
+	})
+}

@@ -1,0 +1,117 @@
+package client
+
+import "sync"
+
+// handlers holds the registered handlers. Registration may happen before or
+// after Connect, from any goroutine, including from a handler.
+type handlers struct {
+	mu           sync.RWMutex
+	connect      []func(ConnectInfo)
+	message      []func(Message)
+	disconnect   []func(Reason, error)
+	upgrade      []func(string)
+	upgradeError []func(error)
+	state        []func(StateChange)
+	ping         []func()
+}
+
+func add[F any](h *handlers, list *[]F, f F) {
+	h.mu.Lock()
+	*list = append(*list, f)
+	h.mu.Unlock()
+}
+
+func snapshot[F any](h *handlers, list *[]F) []F {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return *list
+}
+
+// OnConnect registers a handler called once a session is established.
+func (c *Client) OnConnect(f func(ConnectInfo)) { add(&c.h, &c.h.connect, f) }
+
+// OnMessage registers a handler called for every message, in the order the
+// server sent them.
+func (c *Client) OnMessage(f func(Message)) { add(&c.h, &c.h.message, f) }
+
+// OnDisconnect registers a handler called once when an established session
+// ends, with the reason and, for failures, the error behind it. It is not
+// called when Connect fails.
+func (c *Client) OnDisconnect(f func(Reason, error)) { add(&c.h, &c.h.disconnect, f) }
+
+// OnUpgrade registers a handler called when the session moves to a new
+// transport, with that transport's name.
+func (c *Client) OnUpgrade(f func(transport string)) { add(&c.h, &c.h.upgrade, f) }
+
+// OnUpgradeError registers a handler called when an upgrade is abandoned;
+// the session goes on on its current transport.
+func (c *Client) OnUpgradeError(f func(error)) { add(&c.h, &c.h.upgradeError, f) }
+
+// OnStateChange registers a handler called for every transition of the
+// lifecycle machine, in order.
+func (c *Client) OnStateChange(f func(StateChange)) { add(&c.h, &c.h.state, f) }
+
+// OnPing registers a handler called on every heartbeat: a ping from a v4
+// server, a pong from a v3 server.
+func (c *Client) OnPing(f func()) { add(&c.h, &c.h.ping, f) }
+
+// dispatcher runs handlers on one goroutine, in the order events were
+// queued, so a handler may call Send or Disconnect without blocking the
+// run loop.
+type dispatcher struct {
+	mu     sync.Mutex
+	queue  []func()
+	wake   chan struct{}
+	closed bool
+	done   chan struct{}
+}
+
+func newDispatcher() *dispatcher {
+	d := &dispatcher{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go d.run()
+	return d
+}
+
+// post queues f; after close it is dropped.
+func (d *dispatcher) post(f func()) {
+	d.mu.Lock()
+	if !d.closed {
+		d.queue = append(d.queue, f)
+	}
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close lets the dispatcher end once the queue is empty.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *dispatcher) run() {
+	defer close(d.done)
+	for {
+		d.mu.Lock()
+		q := d.queue
+		d.queue = nil
+		closed := d.closed
+		d.mu.Unlock()
+		for _, f := range q {
+			f()
+		}
+		if len(q) == 0 {
+			if closed {
+				return
+			}
+			<-d.wake
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package client
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/fsm"
+)
+
+// JSONCodec encodes and decodes JSON for [Client.Send]. encoding/json
+// satisfies it through [StdJSON].
+type JSONCodec interface {
+	Marshal(v any) ([]byte, error)
+	Unmarshal(data []byte, v any) error
+}
+
+// StdJSON is the [JSONCodec] of encoding/json.
+type StdJSON struct{}
+
+// Marshal calls json.Marshal.
+func (StdJSON) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// Unmarshal calls json.Unmarshal.
+func (StdJSON) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// Message is a message received from the server.
+type Message struct {
+	// Data is the message's payload; the handler may keep it.
+	Data []byte
+	// Binary is true for binary messages, false for text.
+	Binary bool
+}
+
+// Text returns the data as a string.
+func (m Message) Text() string { return string(m.Data) }
+
+// Reason says why a session ended.
+type Reason = fsm.Reason
+
+// The reasons passed to disconnect handlers.
+const (
+	ReasonClientDisconnect = fsm.ReasonClientDisconnect
+	ReasonServerDisconnect = fsm.ReasonServerDisconnect
+	ReasonTransportError   = fsm.ReasonTransportError
+	ReasonPingTimeout      = fsm.ReasonPingTimeout
+	ReasonProtocolError    = fsm.ReasonProtocolError
+)
+
+// State is a lifecycle state of the connection.
+type State = fsm.State
+
+// ConnectInfo describes a new session to connect handlers.
+type ConnectInfo struct {
+	SID          string
+	Transport    string
+	Upgrades     []string
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	MaxPayload   int
+}
+
+// StateChange describes one transition of the lifecycle machine.
+type StateChange struct {
+	From, To State
+	Event    fsm.Event
+}
+
+// packetFor turns a Send argument into a message packet.
+func packetFor(v any, j JSONCodec) (codec.Packet, error) {
+	switch v := v.(type) {
+	case string:
+		return codec.TextMessage(v), nil
+	case []byte:
+		return codec.BinaryMessage(append([]byte(nil), v...)), nil
+	default:
+		data, err := j.Marshal(v)
+		if err != nil {
+			return codec.Packet{}, fmt.Errorf("eio: encoding message: %w", err)
+		}
+		return codec.Packet{Type: codec.Message, Data: data}, nil
+	}
+}

@@ -1,0 +1,243 @@
+package client
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/fsm"
+	"github.com/eio-go/eio/transports"
+)
+
+// numTimers is the number of fsm timers, for the loop's timer table.
+const numTimers = int(fsm.TimerClose) + 1
+
+// session is one connection's runtime: the run loop that owns the machine,
+// the transports' pumps and the handler dispatcher.
+type session struct {
+	c    *Client
+	m    *fsm.Machine
+	regs map[string]transports.Registration
+	base transports.Config
+	log  *slog.Logger
+
+	ctx    context.Context // ends after the loop and the transports' closes
+	cancel context.CancelFunc
+	inputs chan item
+	slots  [2]*tport // by fsm.Role
+	timers [numTimers]*time.Timer
+	tgen   [numTimers]uint64
+	pumps  sync.WaitGroup // pumps and opens
+	closes sync.WaitGroup // transport closes
+
+	// Shared with the facade, under mu.
+	mu        sync.Mutex
+	state     fsm.State
+	closing   bool
+	hs        codec.Handshake
+	transport string
+	outbox    []codec.Packet
+	endFlag   bool
+	reason    Reason
+	err       error
+
+	pending int64 // message bytes accepted and not yet handed to a transport (under mu)
+	abort   atomic.Bool
+	close   atomic.Bool
+	wake    chan struct{}
+
+	connectRes chan error
+	connectSet bool
+	loopDone   chan struct{}
+	done       chan struct{}
+	disp       *dispatcher
+}
+
+func newSession(c *Client, regs map[string]transports.Registration, base transports.Config) *session {
+	s := &session{
+		c:          c,
+		m:          fsm.New(),
+		regs:       regs,
+		base:       base,
+		log:        c.opts.Logger,
+		inputs:     make(chan item, 64),
+		state:      fsm.Disconnected,
+		wake:       make(chan struct{}, 1),
+		connectRes: make(chan error, 1),
+		loopDone:   make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+func (s *session) start(in fsm.Connect) {
+	s.disp = newDispatcher()
+	go s.loop(in)
+}
+
+func (s *session) ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.endFlag
+}
+
+func (s *session) transportName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+func (s *session) sid() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hs.SID
+}
+
+func (s *session) currentState() fsm.State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+func (s *session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// send queues a message packet for the run loop.
+func (s *session) send(p codec.Packet) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing || s.endFlag:
+		return ErrClosed
+	case s.state != fsm.Handshaking && s.state != fsm.Open && s.state != fsm.Upgrading:
+		return ErrClosed
+	}
+	if max := s.hs.MaxPayload; max > 0 {
+		if n := codec.PayloadPacketLen(s.base.Revision, p, true); n > max {
+			return &tooLargeError{size: n, max: max}
+		}
+	}
+	size := int64(len(p.Data))
+	if bound := int64(s.c.opts.MaxBufferedBytes); bound > 0 && s.pending+size > bound && s.pending > 0 {
+		return ErrBufferFull
+	}
+	s.pending += size
+	s.outbox = append(s.outbox, p)
+	s.poke()
+	return nil
+}
+
+// requestDisconnect asks the loop to end the session.
+func (s *session) requestDisconnect(abort bool) {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	if abort {
+		s.abort.Store(true)
+	} else {
+		s.close.Store(true)
+	}
+	s.poke()
+}
+
+// loop is the one goroutine that touches the machine.
+func (s *session) loop(in fsm.Connect) {
+	defer s.finish()
+	if s.step(in) {
+		return
+	}
+	for {
+		var timerC [numTimers]<-chan time.Time
+		for i, t := range s.timers {
+			if t != nil {
+				timerC[i] = t.C
+			}
+		}
+		var done bool
+		select {
+		case it := <-s.inputs:
+			done = s.handle(it)
+		case <-s.wake:
+			done = s.commands()
+		case <-timerC[fsm.TimerHeartbeat]:
+			done = s.fire(fsm.TimerHeartbeat)
+		case <-timerC[fsm.TimerPong]:
+			done = s.fire(fsm.TimerPong)
+		case <-timerC[fsm.TimerProbe]:
+			done = s.fire(fsm.TimerProbe)
+		case <-timerC[fsm.TimerProbeHold]:
+			done = s.fire(fsm.TimerProbeHold)
+		case <-timerC[fsm.TimerClose]:
+			done = s.fire(fsm.TimerClose)
+		}
+		if done {
+			return
+		}
+	}
+}
+
+func (s *session) fire(t fsm.Timer) bool {
+	s.timers[t] = nil
+	return s.step(fsm.TimerFired{Timer: t, Gen: s.tgen[t]})
+}
+
+// commands feeds queued sends, then disconnect requests, to the machine:
+// a message accepted by Send before Disconnect is written before the close.
+func (s *session) commands() bool {
+	s.mu.Lock()
+	out := s.outbox
+	s.outbox = nil
+	s.mu.Unlock()
+	if len(out) > 0 && s.step(fsm.Send{Packets: out}) {
+		return true
+	}
+	if s.abort.Load() {
+		return s.step(fsm.Disconnect{Abort: true})
+	}
+	if s.close.Swap(false) {
+		return s.step(fsm.Disconnect{})
+	}
+	return false
+}
+
+// finish runs when the loop ends: it closes what is left, waits for every
+// goroutine of the session, then lets the dispatcher drain.
+func (s *session) finish() {
+	for r := range s.slots {
+		if tp := s.slots[r]; tp != nil {
+			s.closeTransport(tp, false)
+			s.slots[r] = nil
+		}
+	}
+	for i, t := range s.timers {
+		if t != nil {
+			t.Stop()
+			s.timers[i] = nil
+		}
+	}
+	s.closes.Wait()
+	s.cancel()
+	s.pumps.Wait()
+	s.mu.Lock()
+	s.endFlag = true
+	s.closing = true
+	s.outbox = nil
+	s.mu.Unlock()
+	if !s.connectSet {
+		s.connectRes <- fsm.ErrAborted
+	}
+	close(s.loopDone)
+	s.disp.close()
+	go func() {
+		<-s.disp.done
+		close(s.done)
+	}()
+}

@@ -1,0 +1,9 @@
+// Package polling is the HTTP long-polling transport of Engine.IO, on
+// net/http.
+//
+// Each Read is one long-poll GET; each Write is one POST whose body is a
+// payload of packets. The transport adds EIO, transport=polling, the sid
+// and the timestamp parameter to every request, sends the configured
+// headers, and reports non-200 answers as [transports.HTTPError]. It keeps
+// no goroutine of its own: Close cancels the requests in flight.
+package polling

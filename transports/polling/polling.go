@@ -1,0 +1,175 @@
+package polling
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/transports"
+)
+
+// Name is the transport's name on the wire.
+const Name = "polling"
+
+// DefaultReadLimit bounds a poll response body when the session's
+// maxPayload is unknown.
+const DefaultReadLimit = 64 << 20
+
+// Registration registers this transport with a [transports.Registry].
+var Registration = transports.Registration{Name: Name, Polled: true, Open: Open}
+
+// Transport is a long-polling transport. It is safe for one Read and one
+// Write to run at once.
+type Transport struct {
+	cfg    transports.Config
+	client *http.Client
+
+	mu  sync.Mutex
+	sid string
+	max int
+
+	closeCtx context.Context
+	closeFn  context.CancelFunc
+}
+
+// Open returns a polling transport for cfg. It makes no request: the
+// first Read of a transport without a sid is the handshake.
+func Open(ctx context.Context, cfg transports.Config) (transports.Transport, error) {
+	if cfg.URL == nil {
+		return nil, errors.New("polling: no URL")
+	}
+	c := cfg.HTTPClient
+	if c == nil {
+		c = http.DefaultClient
+	}
+	t := &Transport{cfg: cfg, client: c, sid: cfg.SID, max: cfg.MaxPayload}
+	t.closeCtx, t.closeFn = context.WithCancel(context.Background())
+	return t, nil
+}
+
+// Name returns "polling".
+func (t *Transport) Name() string { return Name }
+
+// SetSession makes later requests carry the session id.
+func (t *Transport) SetSession(hs codec.Handshake) {
+	t.mu.Lock()
+	t.sid = hs.SID
+	t.max = hs.MaxPayload
+	t.mu.Unlock()
+}
+
+func (t *Transport) url() string {
+	t.mu.Lock()
+	cfg := t.cfg
+	cfg.SID = t.sid
+	t.mu.Unlock()
+	u := *cfg.URL
+	switch u.Scheme {
+	case "ws":
+		u.Scheme = "http"
+	case "wss":
+		u.Scheme = "https"
+	}
+	q := cfg.Query(Name)
+	cfg.Stamp(q)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// request runs one HTTP request; its context ends with ctx or Close.
+func (t *Transport) request(ctx context.Context, method string, body []byte) (*http.Response, context.CancelFunc, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(t.closeCtx, cancel)
+	done := func() { stop(); cancel() }
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.url(), rd)
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("polling %s: %w", method, err)
+	}
+	for k, v := range t.cfg.Header {
+		req.Header[k] = append([]string(nil), v...)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		done()
+		if t.closeCtx.Err() != nil {
+			return nil, nil, fmt.Errorf("polling %s: %w", method, net.ErrClosed)
+		}
+		return nil, nil, fmt.Errorf("polling %s: %w", method, err)
+	}
+	return resp, done, nil
+}
+
+// Read makes one long-poll request and decodes its payload.
+func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
+	resp, done, err := t.request(ctx, http.MethodGet, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	defer resp.Body.Close()
+	t.mu.Lock()
+	limit := int64(t.max)
+	t.mu.Unlock()
+	if limit <= 0 {
+		limit = DefaultReadLimit
+	} else {
+		// A server may batch several packets up to its own buffer size;
+		// leave room for framing overhead above maxPayload.
+		limit = 2*limit + 4096
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("polling GET: reading body: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("polling %w", transports.NewHTTPError("GET", resp.StatusCode, body))
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("polling GET: %w", &codec.Error{Kind: codec.ErrTooLarge, Offset: int(limit),
+			Msg: fmt.Sprintf("response body exceeds %d bytes", limit)})
+	}
+	binary := strings.HasPrefix(resp.Header.Get("Content-Type"), "application/octet-stream")
+	pkts, err := codec.DecodePayload(nil, t.cfg.Revision, body, binary)
+	if err != nil {
+		return nil, fmt.Errorf("polling GET: %w", err)
+	}
+	return pkts, nil
+}
+
+// Write sends packets as one POST.
+func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
+	body := codec.AppendPayload(make([]byte, 0, 64), t.cfg.Revision, pkts)
+	resp, done, err := t.request(ctx, http.MethodPost, body)
+	if err != nil {
+		return err
+	}
+	defer done()
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("polling %w", transports.NewHTTPError("POST", resp.StatusCode, msg))
+	}
+	return nil
+}
+
+// Close cancels the requests in flight. It makes no request itself: the
+// close packet, when one is due, is written by the caller first.
+func (t *Transport) Close(context.Context) error {
+	t.closeFn()
+	return nil
+}

@@ -1,0 +1,9 @@
+// Package websocket is the WebSocket transport of Engine.IO, on
+// github.com/coder/websocket.
+//
+// Each Read returns the packet of one frame; each Write sends one frame per
+// packet, text packets as text frames and binary messages as binary frames.
+// The handshake request carries the configured headers and goes through
+// the configured *http.Client, so its cookie jar, proxy and TLS settings
+// apply. The read limit follows the session's maxPayload.
+package websocket

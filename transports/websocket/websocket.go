@@ -1,0 +1,144 @@
+package websocket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	ws "github.com/coder/websocket"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/transports"
+)
+
+// Name is the transport's name on the wire.
+const Name = "websocket"
+
+// DefaultReadLimit bounds one frame while the session's maxPayload is
+// unknown.
+const DefaultReadLimit = 16 << 20
+
+// closeGrace bounds the WebSocket closing handshake of a graceful Close.
+const closeGrace = 2 * time.Second
+
+// Registration registers this transport with a [transports.Registry].
+var Registration = transports.Registration{Name: Name, Open: Open}
+
+// Transport is a WebSocket transport.
+type Transport struct {
+	conn *ws.Conn
+	rev  codec.Revision
+	buf  []byte // write buffer, used by one Write at a time
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open dials the WebSocket endpoint of cfg.URL.
+func Open(ctx context.Context, cfg transports.Config) (transports.Transport, error) {
+	if cfg.URL == nil {
+		return nil, errors.New("websocket: no URL")
+	}
+	u := *cfg.URL
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	q := cfg.Query(Name)
+	u.RawQuery = q.Encode()
+	opts := &ws.DialOptions{HTTPClient: cfg.HTTPClient, HTTPHeader: cfg.Header.Clone()}
+	conn, resp, err := ws.Dial(ctx, u.String(), opts)
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			return nil, fmt.Errorf("websocket dial: %w", transports.NewHTTPError("WebSocket", resp.StatusCode, nil))
+		}
+		return nil, fmt.Errorf("websocket dial: %w", err)
+	}
+	t := &Transport{conn: conn, rev: cfg.Revision}
+	t.setLimit(cfg.MaxPayload)
+	return t, nil
+}
+
+func (t *Transport) setLimit(maxPayload int) {
+	limit := int64(DefaultReadLimit)
+	if maxPayload > 0 {
+		limit = int64(maxPayload) + 64
+	}
+	t.conn.SetReadLimit(limit)
+}
+
+// Name returns "websocket".
+func (t *Transport) Name() string { return Name }
+
+// SetSession sets the read limit from the session's maxPayload.
+func (t *Transport) SetSession(hs codec.Handshake) { t.setLimit(hs.MaxPayload) }
+
+// Read returns the packet of the next frame.
+func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
+	typ, data, err := t.conn.Read(ctx)
+	if err != nil {
+		return nil, t.wrap("read", err)
+	}
+	p, err := codec.DecodeFrame(t.rev, data, typ == ws.MessageBinary)
+	if err != nil {
+		return nil, fmt.Errorf("websocket read: %w", err)
+	}
+	return []codec.Packet{p}, nil
+}
+
+// Write sends one frame per packet.
+func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
+	for _, p := range pkts {
+		var bin bool
+		t.buf, bin = codec.AppendFrame(t.buf[:0], t.rev, p)
+		typ := ws.MessageText
+		if bin {
+			typ = ws.MessageBinary
+		}
+		if err := t.conn.Write(ctx, typ, t.buf); err != nil {
+			return t.wrap("write", err)
+		}
+	}
+	if cap(t.buf) > 64<<10 {
+		t.buf = nil
+	}
+	return nil
+}
+
+func (t *Transport) wrap(op string, err error) error {
+	var ce ws.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("websocket %s: %w: %w", op, net.ErrClosed, err)
+	}
+	return fmt.Errorf("websocket %s: %w", op, err)
+}
+
+// Close closes the connection: with a closing handshake bounded by ctx and
+// a short grace period, or at once when ctx is already done.
+func (t *Transport) Close(ctx context.Context) error {
+	t.closeOnce.Do(func() {
+		if ctx.Err() != nil {
+			t.closeErr = t.conn.CloseNow()
+			return
+		}
+		done := make(chan error, 1)
+		go func() { done <- t.conn.Close(ws.StatusNormalClosure, "") }()
+		timer := time.NewTimer(closeGrace)
+		defer timer.Stop()
+		select {
+		case t.closeErr = <-done:
+			return
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		_ = t.conn.CloseNow()
+		t.closeErr = <-done
+	})
+	return t.closeErr
+}
