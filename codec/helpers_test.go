@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,4 +54,14 @@ func normalize(pkts []Packet) []Packet {
 	return out
 }
 
-func text(t PacketType, s string) Packet { return Packet{Type: t, Data: []byte(s)} }
+// countingReader counts the bytes r returned.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
