@@ -294,7 +294,9 @@ func (c *Client) State() State {
 }
 
 // Reason returns why the last session ended, with the error behind it for
-// failures. It returns "" while a session is live or before any.
+// failures. It returns "" while a session is live or before any; the
+// reason is known from the moment the session ends, before its handlers and
+// goroutines have finished.
 func (c *Client) Reason() (Reason, error) {
 	s := c.current()
 	if s == nil {
@@ -302,8 +304,5 @@ func (c *Client) Reason() (Reason, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.endFlag {
-		return "", nil
-	}
 	return s.reason, s.err
 }
