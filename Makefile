@@ -1,0 +1,51 @@
+# eio — build, test and tooling targets. Every test run uses -race.
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 60s
+BIN         := bin/eio
+
+.PHONY: all build test interop demo lint fuzz peers docs bench clean
+
+all: lint test
+
+build:
+	$(GO) build ./...
+	$(GO) build -o $(BIN) ./cmd/eio
+
+# The real-server peers (Node engine.io 6 and 3) used by the interop tests.
+peers:
+	bash conformance/peers/install.sh
+
+test: peers
+	CI=$${CI:-false} $(GO) test -race -count=1 -timeout 15m ./...
+
+# The real-server tests alone.
+interop: peers
+	$(GO) test -race -count=1 -timeout 10m -run 'Node' ./client/... ./cmd/... ./conformance/...
+
+demo: peers build
+	bash conformance/peers/demo.sh $(BIN)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in ./codec ./conformance/har ./conformance/trace; do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$target"; \
+			$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
+
+# Regenerates the committed state diagram from the machine's table.
+docs:
+	$(GO) test ./fsm -run TestStateDiagramUpToDate -update
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./codec ./fsm
+
+clean:
+	rm -rf bin
