@@ -233,7 +233,6 @@ func (p *Peer) launchOnce(port int, deadline time.Time) error {
 	args := append([]string{"server.js", "--verbose", "--port", strconv.Itoa(port)}, p.opts.args()...)
 	cmd := exec.Command(node, args...)
 	cmd.Dir = p.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
 	// Own pipes (not StdinPipe & co.) so that cmd.Wait never waits on, or
 	// closes, a pipe that our readers still use.
@@ -256,7 +255,7 @@ func (p *Peer) launchOnce(port int, deadline time.Time) error {
 		return err
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	err = cmd.Start()
+	err = startCmd(cmd)
 	inR.Close()
 	outW.Close()
 	errW.Close()
