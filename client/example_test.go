@@ -12,8 +12,8 @@ import (
 // The README's usage example: connect, echo one message, disconnect.
 func Example() {
 	c := client.New(nil)
-	c.OnMessage(func(m client.Message) { fmt.Println("received:", m.Text()) })
-	c.OnDisconnect(func(r client.Reason, err error) { fmt.Println("disconnected:", r) })
+	echoed := make(chan string, 1)
+	c.OnMessage(func(m client.Message) { echoed <- m.Text() })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -23,7 +23,8 @@ func Example() {
 	if err := c.Send("hello"); err != nil {
 		log.Fatal(err)
 	}
-	time.Sleep(time.Second) // let the echo arrive
-	_ = c.Disconnect(ctx)
-	_ = c.Wait(ctx)
+	fmt.Println("received:", <-echoed)
+	if err := c.Disconnect(ctx); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -18,13 +18,16 @@ var (
 )
 
 // Error is a decoding or encoding failure. Offset is the byte offset in the
-// input where the fault was found.
+// input where the fault was found: in the frame, body or JSON being
+// decoded; for [ReadPayload]'s [ErrTooLarge], the limit; for [CheckPacket],
+// in the packet's text form; for [Batch], 0.
 type Error struct {
-	Kind   error // one of the package's sentinels
-	Offset int
-	Msg    string
+	Kind   error  // one of the package's sentinels
+	Offset int    // where in the input the fault is
+	Msg    string // what is wrong, for people
 }
 
+// Error formats the failure as "codec: <sentinel> at offset <n>: <detail>".
 func (e *Error) Error() string {
 	return fmt.Sprintf("codec: %v at offset %d: %s", e.Kind, e.Offset, e.Msg)
 }

@@ -76,17 +76,17 @@ func (m *WebSocketMessage) Payload() ([]byte, error) {
 // Binary reports whether the frame is a binary frame.
 func (m *WebSocketMessage) Binary() bool { return m.Opcode == OpBinary }
 
-// At returns Time as a time.Time, to the microsecond.
+// At returns Time as a time.Time in UTC, to the microsecond.
 func (m *WebSocketMessage) At() time.Time {
 	sec := m.Time
 	if !(sec > 0) {
-		return time.Unix(0, 0)
+		return time.Unix(0, 0).UTC()
 	}
 	if sec > maxEpochSeconds {
 		sec = maxEpochSeconds
 	}
 	whole, frac := math.Modf(sec)
-	return time.Unix(int64(whole), int64(math.Round(frac*1e6))*1e3)
+	return time.Unix(int64(whole), int64(math.Round(frac*1e6))*1e3).UTC()
 }
 
 // EpochSeconds converts t to the float seconds [WebSocketMessage.Time]
