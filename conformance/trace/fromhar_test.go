@@ -135,7 +135,11 @@ func TestFromHARGrouping(t *testing.T) {
 		// Ignored: preflight, no transport, not a URL.
 		func() har.Entry { e := get(1, poll+"&sid=S1", 204, ""); e.Request.Method = "OPTIONS"; return e }(),
 		get(2, "EIO=4", 200, "whatever"),
-		func() har.Entry { e := get(3, "", 200, ""); e.Request.URL = "http://h/%zz?EIO=4&transport=polling"; return e }(),
+		func() har.Entry {
+			e := get(3, "", 200, "")
+			e.Request.URL = "http://h/%zz?EIO=4&transport=polling"
+			return e
+		}(),
 		// A WebSocket whose handshake failed, and one with no frames.
 		ws(50, "EIO=4&transport=websocket", 403),
 		ws(60, "EIO=4&transport=websocket", 0),
