@@ -293,10 +293,11 @@ func (p *Peer) launchOnce(port int, deadline time.Time) error {
 		}
 		_, _ = io.Copy(io.Discard, outR)
 	}()
+	runErr := &tailBuffer{limit: 64 << 10} // this run's stderr only
 	go func() {
 		defer readers.Done()
 		defer errR.Close()
-		_, _ = io.Copy(p.stderr, errR)
+		_, _ = io.Copy(io.MultiWriter(p.stderr, runErr), errR)
 	}()
 	go func() {
 		readers.Wait()
@@ -325,7 +326,7 @@ func (p *Peer) launchOnce(port int, deadline time.Time) error {
 	case <-pr.done:
 		// Let stderr reach the buffer before judging the failure.
 		waitOrTimeout(pr.drained, time.Second)
-		if strings.Contains(p.stderr.String(), "EADDRINUSE") {
+		if strings.Contains(runErr.String(), "EADDRINUSE") {
 			return fmt.Errorf("peer exited before listening (%v): %w", pr.waitErr, errAddrInUse)
 		}
 		return fmt.Errorf("peer exited before listening: %v", pr.waitErr)
