@@ -1,6 +1,9 @@
 package codec
 
-import "encoding/base64"
+import (
+	"bytes"
+	"encoding/base64"
+)
 
 // recordSeparator separates packets in a revision 4 polling payload.
 const recordSeparator = 0x1e
@@ -80,19 +83,21 @@ func DecodePayload(dst []Packet, rev Revision, body []byte, binaryBody bool) ([]
 	if len(body) == 0 {
 		return dst, errorf(ErrFraming, 0, "empty payload")
 	}
-	start := 0
-	for i := 0; i <= len(body); i++ {
-		if i < len(body) && body[i] != recordSeparator {
-			continue
+	for start := 0; ; {
+		end := len(body)
+		if i := bytes.IndexByte(body[start:], recordSeparator); i >= 0 {
+			end = start + i
 		}
-		p, err := decodePollingPacketV4(body[start:i], start)
+		p, err := decodePollingPacketV4(body[start:end], start)
 		if err != nil {
 			return dst, err
 		}
 		dst = append(dst, p)
-		start = i + 1
+		if end == len(body) {
+			return dst, nil
+		}
+		start = end + 1
 	}
-	return dst, nil
 }
 
 func decodePollingPacketV4(seg []byte, off int) (Packet, error) {
