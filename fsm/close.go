@@ -14,6 +14,7 @@ func (m *Machine) disconnect(abort bool) {
 	case Handshaking:
 		m.closeAll()
 		m.fire(EvAbort)
+		m.dropBuffer()
 		m.emit(Finished{Reason: ReasonClientDisconnect, Err: ErrAborted})
 		return
 	}

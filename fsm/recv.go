@@ -50,7 +50,7 @@ func (m *Machine) packet(r Role, p codec.Packet) {
 		m.emit(Deliver{Packet: p})
 	case codec.Noop:
 	case codec.Close:
-		if m.State() == Closing {
+		if m.State() == Closing && m.closeSent {
 			// The server confirms the close the client asked for.
 			m.finish(EvClosed, ReasonClientDisconnect, nil)
 			return
@@ -116,7 +116,16 @@ func (m *Machine) handshake(p codec.Packet) {
 func (m *Machine) connectFailed(err error) {
 	m.closeAll()
 	m.fire(EvHandshakeFailed)
+	m.dropBuffer()
 	m.emit(Finished{Err: err})
+}
+
+// dropBuffer reports every buffered packet as never to be written.
+func (m *Machine) dropBuffer() {
+	if len(m.buf) > 0 {
+		m.emit(SendFailed{Packets: m.buf, Err: ErrClosed})
+		m.buf = nil
+	}
 }
 
 func (m *Machine) protocolError(r Role, p *codec.Packet, msg string) {
@@ -152,8 +161,14 @@ func (m *Machine) failed(r Role, err error) {
 	case Handshaking:
 		m.connectFailed(err)
 	case Closing:
-		// The client asked to close; the transport going away ends it.
-		m.finish(EvClosed, ReasonClientDisconnect, nil)
+		if m.closeSent {
+			// The close packet is out: the server ending the transport
+			// completes the close the client asked for.
+			m.finish(EvClosed, ReasonClientDisconnect, nil)
+			return
+		}
+		// Buffered messages may be lost: that is a transport error.
+		m.finish(EvTransportError, ReasonTransportError, err)
 	default:
 		m.finish(EvTransportError, ReasonTransportError, err)
 	}
@@ -181,9 +196,6 @@ func (m *Machine) closeAll() {
 func (m *Machine) finish(ev Event, reason Reason, err error) {
 	m.closeAll()
 	m.fire(ev)
-	if len(m.buf) > 0 {
-		m.emit(SendFailed{Packets: m.buf, Err: ErrClosed})
-		m.buf = nil
-	}
+	m.dropBuffer()
 	m.emit(Finished{Reason: reason, Err: err, Connected: m.connected})
 }

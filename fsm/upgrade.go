@@ -60,7 +60,7 @@ func (m *Machine) releaseHold() {
 // maybePaused sends the upgrade packet once the active transport is idle:
 // no poll and no write outstanding.
 func (m *Machine) maybePaused() {
-	if m.step != stepPausing || m.active.polling || m.active.writing {
+	if m.step != stepPausing || m.active.polling || m.active.writing || m.probe.writing {
 		return
 	}
 	m.step = stepUpgradeSent
@@ -70,6 +70,10 @@ func (m *Machine) maybePaused() {
 
 // probeWrote handles the completion of a write on the probe.
 func (m *Machine) probeWrote() {
+	if m.step == stepPausing {
+		m.maybePaused() // the answer came before the write was reported
+		return
+	}
 	if m.step != stepUpgradeSent {
 		return // "2probe" written; the answer comes as Received
 	}
