@@ -28,6 +28,7 @@ type Error struct {
 	Err error
 }
 
+// Error renders the error as "har: entries[3].request.url: …".
 func (e *Error) Error() string {
 	s := "har: "
 	if e.Entry >= 0 {

@@ -14,6 +14,7 @@ type Error struct {
 	Err error
 }
 
+// Error renders the error as "trace: entries[3]: what: cause".
 func (e *Error) Error() string {
 	return "trace: entries[" + strconv.Itoa(e.Entry) + "]: " + e.What + ": " + e.Err.Error()
 }

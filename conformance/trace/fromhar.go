@@ -138,6 +138,7 @@ type keyedEvent struct {
 	seq int // position within its entry
 }
 
+// newSession starts a session from its first request.
 func (b *builder) newSession(r *request) *sessionBuilder {
 	sb := &sessionBuilder{
 		s:     &Session{SID: r.sid, Revision: r.rev, Path: r.path, Query: r.query},
@@ -240,6 +241,7 @@ func (sb *sessionBuilder) add(entry int, evs []Event) {
 	}
 }
 
+// finish orders each session's events and the sessions themselves.
 func (b *builder) finish() *Trace {
 	t := &Trace{Sessions: make([]*Session, 0, len(b.sessions))}
 	for _, sb := range b.sessions {
