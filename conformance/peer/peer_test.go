@@ -362,7 +362,7 @@ func TestCloseReasons(t *testing.T) {
 			// Short heartbeat so the silent client times out quickly, but
 			// long enough for the first client to close first on a busy
 			// machine.
-			p := peer.Start(t, kind, peer.Options{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+			p := peer.Start(t, kind, peer.Options{PingInterval: 500 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
 
 			// A client close packet.
 			c, _, _ := handshake(t, p, eioOf(kind), nil)
@@ -557,10 +557,23 @@ func TestRestartWaitsForPort(t *testing.T) {
 	p.Stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p.Port))
 	require.NoError(t, err)
-	release := time.AfterFunc(700*time.Millisecond, func() { ln.Close() })
-	defer release.Stop()
+	// Free the port once a start attempt has failed on it (or after 8 s;
+	// Restart itself gives up after 15 s).
+	released := make(chan bool, 1)
+	go func() {
+		defer ln.Close()
+		deadline := time.Now().Add(8 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(p.Stderr(), "EADDRINUSE") {
+				released <- true
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		released <- false
+	}()
 	require.NoError(t, p.Restart(t))
+	assert.True(t, <-released, "a start attempt should have met the held port")
 	_, err = p.Sessions(ctxT(t))
 	require.NoError(t, err)
-	assert.Contains(t, p.Stderr(), "EADDRINUSE", "the first attempt should have met the held port")
 }
