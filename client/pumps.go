@@ -189,6 +189,9 @@ func (s *session) handle(it item) bool {
 		return s.step(fsm.Wrote{Role: role})
 	default:
 		var ce *codec.Error
+		if errors.Is(it.err, transports.ErrPeerClosed) {
+			return s.step(fsm.Closed{Role: role})
+		}
 		if errors.As(it.err, &ce) {
 			return s.step(fsm.Malformed{Role: role, Err: it.err})
 		}

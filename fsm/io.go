@@ -120,6 +120,10 @@ type Failed struct {
 	Err  error
 }
 
+// Closed reports that the server closed a transport cleanly (for a
+// WebSocket, a close frame with a normal status) without a close packet.
+type Closed struct{ Role Role }
+
 // Malformed reports that a transport received bytes the codec rejected.
 type Malformed struct {
 	Role Role
@@ -146,6 +150,7 @@ func (Received) input()   {}
 func (Wrote) input()      {}
 func (Failed) input()     {}
 func (Malformed) input()  {}
+func (Closed) input()     {}
 func (TimerFired) input() {}
 func (Send) input()       {}
 func (Disconnect) input() {}

@@ -100,6 +100,8 @@ func (m *Machine) Step(in Input) []Effect {
 		m.failed(in.Role, in.Err)
 	case Malformed:
 		m.malformed(in.Role, in.Err)
+	case Closed:
+		m.closed(in.Role)
 	case TimerFired:
 		m.timerFired(in)
 	case Send:

@@ -252,6 +252,15 @@ func TestServerClose(t *testing.T) {
 	d.has("open -server_close-> disconnected", `finished "server disconnect" connected=true`)
 }
 
+// TestServerClosesWebSocket: a server that closes the WebSocket cleanly
+// without a close packet (engine.io does so) ends the session as the
+// server's close, not as a transport error.
+func TestServerClosesWebSocket(t *testing.T) {
+	d := openSession(t, websocket)
+	d.step(Closed{Role: Active})
+	d.has("open -server_close-> disconnected", `finished "server disconnect" connected=true`)
+}
+
 func TestTransportErrorWhileOpen(t *testing.T) {
 	d := openSession(t, websocket)
 	d.step(Failed{Role: Active, Err: errors.New("reset")})

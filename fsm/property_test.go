@@ -178,8 +178,11 @@ func (s *sim) next() Input {
 		}
 		if s.ready[r] || s.opening[r] {
 			choices = append(choices, func() Input {
-				if s.rng.IntN(2) == 0 {
+				switch s.rng.IntN(3) {
+				case 0:
 					return Failed{Role: r, Err: fmt.Errorf("broken %v", r)}
+				case 1:
+					return Closed{Role: r}
 				}
 				return Malformed{Role: r, Err: fmt.Errorf("junk on %v", r)}
 			})

@@ -1,6 +1,8 @@
 package fsm
 
 import (
+	"fmt"
+
 	"github.com/eio-go/eio/codec"
 )
 
@@ -171,6 +173,31 @@ func (m *Machine) failed(r Role, err error) {
 		m.finish(EvTransportError, ReasonTransportError, err)
 	default:
 		m.finish(EvTransportError, ReasonTransportError, err)
+	}
+}
+
+// closed handles a transport the server closed cleanly: on the active
+// transport it ends the session as the server's close, like a close packet.
+func (m *Machine) closed(r Role) {
+	s := m.slot(r)
+	if !s.open {
+		return
+	}
+	if r == Probe && m.step < stepUpgradeSent {
+		m.abandonUpgrade(fmt.Errorf("the server closed the probe"))
+		return
+	}
+	switch m.State() {
+	case Handshaking:
+		m.connectFailed(&ProtocolError{State: Handshaking, Role: r, Msg: "the server closed the transport before the handshake"})
+	case Closing:
+		if m.closeSent {
+			m.finish(EvClosed, ReasonClientDisconnect, nil)
+			return
+		}
+		m.finish(EvServerClose, ReasonServerDisconnect, nil)
+	default:
+		m.finish(EvServerClose, ReasonServerDisconnect, nil)
 	}
 }
 

@@ -34,6 +34,11 @@ type Transport interface {
 	Close(ctx context.Context) error
 }
 
+// ErrPeerClosed matches the error a transport returns when the server
+// closed it cleanly (a WebSocket close frame with a normal status), as
+// opposed to a connection that broke.
+var ErrPeerClosed = errors.New("closed by the server")
+
 // SessionAware is implemented by transports that need to know the session
 // once the handshake completes (a polling transport adds the sid to every
 // later request; a WebSocket sets its read limit from maxPayload).

@@ -114,6 +114,10 @@ func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
 func (t *Transport) wrap(op string, err error) error {
 	var ce ws.CloseError
 	if errors.As(err, &ce) {
+		switch ce.Code {
+		case ws.StatusNormalClosure, ws.StatusGoingAway, ws.StatusNoStatusRcvd:
+			return fmt.Errorf("websocket %s: %w (status %d)", op, transports.ErrPeerClosed, int(ce.Code))
+		}
 		return fmt.Errorf("websocket %s: %w: %w", op, net.ErrClosed, err)
 	}
 	return fmt.Errorf("websocket %s: %w", op, err)
