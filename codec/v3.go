@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 )
@@ -72,9 +73,9 @@ func decimalLen(n int) int {
 func utf16Len(b []byte) int {
 	n := 0
 	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			n++
-			i++
+		if a := asciiPrefix(b[i:]); a > 0 {
+			n += a
+			i += a
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
@@ -82,6 +83,21 @@ func utf16Len(b []byte) int {
 		n += runeUnits(r)
 	}
 	return n
+}
+
+// asciiPrefix returns the length of the longest ASCII prefix of b, looking
+// at eight bytes at a time.
+func asciiPrefix(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 func runeUnits(r rune) int {
@@ -99,9 +115,9 @@ func advanceUnits(b []byte, i, n int) (end int, ok bool) {
 		if i >= len(b) {
 			return i, false
 		}
-		if b[i] < utf8.RuneSelf {
-			i++
-			n--
+		if a := min(asciiPrefix(b[i:min(len(b), i+n)]), n); a > 0 {
+			i += a
+			n -= a
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])

@@ -1,8 +1,10 @@
 package codec
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/require"
 )
@@ -153,5 +155,28 @@ func TestPayloadPacketLen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.want, PayloadPacketLen(tt.rev, tt.p, tt.first), "%v %v first=%v", tt.rev, tt.p, tt.first)
+	}
+}
+
+// utf16Len agrees with unicode/utf16 on arbitrary bytes, where Go's string
+// to rune conversion turns each invalid byte into one U+FFFD, and
+// advanceUnits walks back exactly the units utf16Len counted.
+func TestUTF16Len(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	alphabet := []byte("ab\x1e\x7f\x80\xbf\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\xa0\x80\xff")
+	for range 5000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(2) == 0 {
+				b[i] = 'x'
+			} else {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		n := utf16Len(b)
+		require.Equal(t, len(utf16.Encode([]rune(string(b)))), n, "%q", b)
+		end, ok := advanceUnits(b, 0, n)
+		require.True(t, ok, "%q", b)
+		require.Equal(t, len(b), end, "%q", b)
 	}
 }
