@@ -132,8 +132,6 @@ func newLifecycle() lifecycle {
 
 func (l lifecycle) state() State { return State(l.f.Current()) }
 
-func (l lifecycle) can(ev Event) bool { return l.f.Can(string(ev)) }
-
 // fire applies ev. The machine does no I/O, so looplab gets a context that
 // is never cancelled: a cancelled one would wedge it.
 func (l lifecycle) fire(ev Event) (from, to State, err error) {
