@@ -37,6 +37,11 @@ func (m *Machine) startUpgrade(first bool) {
 // probeReceived handles packets on the probe before the switch.
 func (m *Machine) probeReceived(pkts []codec.Packet) {
 	for i, p := range pkts {
+		if p.Type == codec.Close {
+			// The server ends the session, whichever transport says so.
+			m.finish(EvServerClose, ReasonServerDisconnect, nil)
+			return
+		}
 		if m.step != stepProbing || p.Type != codec.Pong || !p.IsProbe() {
 			m.abandonUpgrade(&ProtocolError{State: m.State(), Role: Probe, Packet: &pkts[i],
 				Msg: fmt.Sprintf("unexpected packet while %s", m.step)})
