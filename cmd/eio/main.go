@@ -2,6 +2,8 @@
 //
 //	eio version
 //	eio connect [flags] URL
+//	eio replay [-json] [-machine] [-speed X] [-mermaid] TRACE.har
+//	eio proxy -target URL -o out.har [-listen 127.0.0.1:PORT]
 //
 // Run "eio connect -h" for the flags of connect.
 package main
@@ -36,6 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "connect":
 		return connectCmd(args[1:], stdout, stderr)
+	case "replay":
+		return replayCmd(args[1:], stdout, stderr)
+	case "proxy":
+		return proxyCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -50,6 +56,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   eio version
   eio connect [flags] URL
+  eio replay [-json] [-machine] [-speed X] [-mermaid] TRACE.har
+  eio proxy -target URL -o out.har [-listen 127.0.0.1:PORT]
 `)
 }
 
