@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,17 +16,20 @@ import (
 	"github.com/eio-go/eio/transports/websocket"
 )
 
-// Client is an Engine.IO client. It holds one session at a time; after a
-// session ends, Connect may be called again. A Client is safe for
-// concurrent use.
+// Client is an Engine.IO client. It holds one connection at a time: a
+// session, and with Options.Reconnect the sessions that replace it. Once
+// the connection is down, Connect may be called again. A Client is safe
+// for concurrent use.
 type Client struct {
 	opts     Options
 	registry *transports.Registry
+	wsReg    *transports.Registration // from Options.WebSocketDialOptions
 	http     *http.Client
 	h        handlers
 
-	mu   sync.Mutex
-	sess *session
+	mu         sync.Mutex
+	conn       *connection
+	remembered map[string]string // endpoint → transport that worked directly
 }
 
 // New returns a client configured by opts (nil means defaults).
@@ -40,16 +42,22 @@ func New(opts *Options) *Client {
 	if c.registry == nil {
 		c.registry = DefaultTransports()
 	}
-	c.http = c.opts.HTTPClient
-	if c.http == nil {
-		jar, _ := cookiejar.New(nil)
-		c.http = &http.Client{Jar: jar}
+	if c.opts.WebSocketDialOptions != nil {
+		reg := websocket.NewRegistration(c.opts.WebSocketDialOptions)
+		c.wsReg = &reg
 	}
+	c.http = httpClient(&c.opts, c.opts.Logger)
 	if c.opts.JSON == nil {
 		c.opts.JSON = StdJSON{}
 	}
 	if c.opts.MaxBufferedBytes == 0 {
 		c.opts.MaxBufferedBytes = 16 << 20
+	}
+	switch {
+	case c.opts.RequestTimeout == 0:
+		c.opts.RequestTimeout = DefaultRequestTimeout
+	case c.opts.RequestTimeout < 0:
+		c.opts.RequestTimeout = 0
 	}
 	switch c.opts.TimestampParam {
 	case "":
@@ -74,70 +82,110 @@ const DefaultPath = "/engine.io/"
 
 // Connect opens a session with the server at rawURL and returns once the
 // handshake completed, or with an error that matches [ErrConnect] (and
-// [ErrInvalidURL] or [ErrInvalidTransports] for bad arguments). ctx bounds
-// the connection attempt only, not the session. The session then runs in
-// the background until the server or the client ends it; see [Client.Wait].
+// [ErrInvalidURL] or [ErrInvalidTransports] for bad arguments); a
+// [*ConnectError] carries the cause. ctx bounds the connection attempt
+// only, not the session: when it ends first, the error matches ctx's
+// error (context.DeadlineExceeded for a deadline). The session then runs
+// in the background until the server or the client ends it; see
+// [Client.Wait]. Connect returns [ErrAlreadyConnected] while the client
+// has a connection.
 func (c *Client) Connect(ctx context.Context, rawURL string, opts *ConnectOptions) error {
 	if opts == nil {
 		opts = &ConnectOptions{}
 	}
-	base, err := buildURL(rawURL, opts)
+	t, err := c.newTarget(rawURL, opts)
 	if err != nil {
 		return err
 	}
-	infos, regs, err := c.transportList(opts.Transports)
-	if err != nil {
+	cn := newConnection(c, t)
+	for {
+		c.mu.Lock()
+		old := c.conn
+		if old == nil || old.isOver() {
+			c.conn = cn
+			c.mu.Unlock()
+			break
+		}
+		c.mu.Unlock()
+		// A connection whose last session is finishing (Connect called
+		// from a disconnect handler) is over in a moment.
+		if !old.finishing() {
+			cn.end()
+			return ErrAlreadyConnected
+		}
+		select {
+		case <-old.ended:
+		case <-ctx.Done():
+			cn.end()
+			return &ConnectError{URL: t.base.String(), Err: ctx.Err()}
+		}
+	}
+	if err := cn.open(ctx, true, 0); err != nil {
+		cn.end()
 		return err
+	}
+	return nil
+}
+
+// target is what a connection connects to, checked once by Connect.
+type target struct {
+	base  *url.URL
+	key   string // the endpoint, for remembered upgrades
+	cfg   transports.Config
+	names []string
+	regs  map[string]transports.Registration
+	in    fsm.Connect // without Transports
+}
+
+func (c *Client) newTarget(rawURL string, opts *ConnectOptions) (*target, error) {
+	base, err := buildURL(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	names, regs, err := c.transportList(opts.Transports)
+	if err != nil {
+		return nil, err
 	}
 	rev := opts.Revision
 	if rev == 0 {
 		rev = codec.V4
 	}
 	if !rev.Valid() {
-		return fmt.Errorf("%w: protocol revision %d (want 3 or 4)", ErrConnect, int(rev))
+		return nil, fmt.Errorf("%w: protocol revision %d (want 3 or 4)", ErrConnect, int(rev))
 	}
-	header := c.opts.Header.Clone()
-	if header == nil {
-		header = http.Header{}
-	}
-	for k, v := range opts.Header {
-		header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
-	}
-
-	c.mu.Lock()
-	if c.sess != nil && !c.sess.ended() {
-		c.mu.Unlock()
-		return ErrAlreadyConnected
-	}
-	s := newSession(c, regs, transports.Config{
-		URL:            base,
-		Revision:       rev,
-		Header:         header,
-		HTTPClient:     c.http,
-		TimestampParam: c.opts.TimestampParam,
-	})
-	c.sess = s
-	c.mu.Unlock()
-
-	s.start(fsm.Connect{
-		Revision:     rev,
-		Transports:   infos,
-		NoUpgrade:    opts.NoUpgrade,
-		ProbeTimeout: c.opts.ProbeTimeout,
-		CloseTimeout: c.opts.CloseTimeout,
-	})
-	select {
-	case err := <-s.connectRes:
-		if err != nil {
-			<-s.loopDone
-			return &ConnectError{URL: base.String(), Err: err}
+	header := http.Header{}
+	for _, h := range []http.Header{c.opts.Header, opts.Header} {
+		for k, v := range h {
+			header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 		}
-		return nil
-	case <-ctx.Done():
-		s.requestDisconnect(true)
-		<-s.loopDone
-		return &ConnectError{URL: base.String(), Err: ctx.Err()}
 	}
+	scheme := base.Scheme
+	switch scheme {
+	case "ws":
+		scheme = "http"
+	case "wss":
+		scheme = "https"
+	}
+	return &target{
+		base:  base,
+		key:   scheme + "://" + base.Host + base.Path,
+		names: names,
+		regs:  regs,
+		cfg: transports.Config{
+			URL:            base,
+			Revision:       rev,
+			Header:         header,
+			HTTPClient:     c.http,
+			TimestampParam: c.opts.TimestampParam,
+			RequestTimeout: c.opts.RequestTimeout,
+		},
+		in: fsm.Connect{
+			Revision:     rev,
+			NoUpgrade:    opts.NoUpgrade,
+			ProbeTimeout: c.opts.ProbeTimeout,
+			CloseTimeout: c.opts.CloseTimeout,
+		},
+	}, nil
 }
 
 func buildURL(rawURL string, opts *ConnectOptions) (*url.URL, error) {
@@ -172,42 +220,85 @@ func buildURL(rawURL string, opts *ConnectOptions) (*url.URL, error) {
 	return &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: p, RawQuery: q.Encode()}, nil
 }
 
-func (c *Client) transportList(names []string) ([]fsm.TransportInfo, map[string]transports.Registration, error) {
+func (c *Client) transportList(names []string) ([]string, map[string]transports.Registration, error) {
 	if names == nil {
 		names = []string{polling.Name, websocket.Name}
 	}
 	if len(names) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty", ErrInvalidTransports)
 	}
-	infos := make([]fsm.TransportInfo, 0, len(names))
 	regs := make(map[string]transports.Registration, len(names))
 	for i, n := range names {
 		if slices.Contains(names[:i], n) {
 			return nil, nil, fmt.Errorf("%w: %q listed twice", ErrInvalidTransports, n)
 		}
-		reg, err := c.registry.Lookup(n)
+		reg, err := c.lookup(n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrInvalidTransports, err)
 		}
 		regs[n] = reg
-		infos = append(infos, fsm.TransportInfo{Name: n, Polled: reg.Polled})
 	}
-	return infos, regs, nil
+	return slices.Clone(names), regs, nil
 }
 
-func (c *Client) current() *session {
+func (c *Client) lookup(name string) (transports.Registration, error) {
+	if name == websocket.Name && c.wsReg != nil {
+		return *c.wsReg, nil
+	}
+	return c.registry.Lookup(name)
+}
+
+// remember records that a session to key reached transport directly or by
+// an upgrade; forget clears it.
+func (c *Client) remember(key, transport string) {
+	if !c.opts.RememberUpgrade {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sess
+	if c.remembered == nil {
+		c.remembered = make(map[string]string)
+	}
+	c.remembered[key] = transport
+}
+
+func (c *Client) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.remembered, key)
+}
+
+func (c *Client) recall(key string) string {
+	if !c.opts.RememberUpgrade {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remembered[key]
+}
+
+func (c *Client) connection() *connection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn
+}
+
+// current returns the session the facade shows, or nil.
+func (c *Client) current() *session {
+	if cn := c.connection(); cn != nil {
+		return cn.session()
+	}
+	return nil
 }
 
 // Send sends a message: a string as a text message, a []byte as a binary
 // message (copied), anything else as a text message holding its JSON
 // encoding (see Options.JSON). Messages sent while the session is
 // handshaking or upgrading are buffered and sent in order. Send returns
-// [ErrClosed] when there is no session, [ErrMessageTooLarge] when the
-// message exceeds the server's maxPayload and [ErrBufferFull] when the
-// write buffer is full.
+// [ErrClosed] when there is no session (also between reconnection
+// attempts), an error matching [ErrMessageTooLarge] when the message
+// exceeds the server's maxPayload and [ErrBufferFull] when the write
+// buffer is full. Send may be called from a handler.
 func (c *Client) Send(v any) error {
 	s := c.current()
 	if s == nil {
@@ -220,48 +311,59 @@ func (c *Client) Send(v any) error {
 	return s.send(p)
 }
 
-// Disconnect ends the session gracefully: buffered messages are written,
-// then a close packet, then the transport is closed. It returns once the
-// session's goroutines have ended, or when ctx ends, in which case the
-// session is aborted. It returns [ErrClosed] when there is no session.
+// DecodeJSON decodes a text message holding JSON into v with Options.JSON.
+func (c *Client) DecodeJSON(m Message, v any) error {
+	if err := c.opts.JSON.Unmarshal(m.Data, v); err != nil {
+		return fmt.Errorf("eio: decoding message: %w", err)
+	}
+	return nil
+}
+
+// Disconnect ends the connection gracefully: buffered messages are
+// written, then a close packet, then the transport is closed; a pending
+// reconnection is cancelled. It returns once the session's goroutines
+// have ended, or when ctx ends, in which case the session is aborted and
+// ctx's error returned. It returns [ErrClosed] when there is no
+// connection. It may be called from a handler.
 func (c *Client) Disconnect(ctx context.Context) error {
-	s := c.current()
-	if s == nil || s.ended() {
+	cn := c.connection()
+	if cn == nil || cn.isOver() {
 		return ErrClosed
 	}
-	s.requestDisconnect(false)
+	cn.stop(false)
 	select {
-	case <-s.loopDone:
+	case <-cn.ended:
 		return nil
 	case <-ctx.Done():
-		s.requestDisconnect(true)
-		<-s.loopDone
+		cn.stop(true)
+		<-cn.ended
 		return ctx.Err()
 	}
 }
 
-// Abort ends the session at once, without writing anything, and returns
-// once its goroutines have ended. Handlers still see a disconnect with
-// [ReasonClientDisconnect].
+// Abort ends the connection at once, without writing anything, cancels a
+// pending reconnection, and returns once the session's goroutines have
+// ended. Handlers still see a disconnect with [ReasonClientDisconnect].
 func (c *Client) Abort() {
-	s := c.current()
-	if s == nil {
+	cn := c.connection()
+	if cn == nil {
 		return
 	}
-	s.requestDisconnect(true)
-	<-s.loopDone
+	cn.stop(true)
+	<-cn.ended
 }
 
-// Wait blocks until the session has ended and every handler call for it
-// has returned, or until ctx ends. It returns nil at once when there is no
-// session. Do not call it from a handler: it would wait for itself.
+// Wait blocks until the connection is down for good — the session ended
+// and no reconnection follows — and every handler call for it has
+// returned, or until ctx ends. It returns nil at once when there is no
+// connection. Do not call it from a handler: it would wait for itself.
 func (c *Client) Wait(ctx context.Context) error {
-	s := c.current()
-	if s == nil {
+	cn := c.connection()
+	if cn == nil {
 		return nil
 	}
 	select {
-	case <-s.done:
+	case <-cn.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -286,6 +388,7 @@ func (c *Client) SID() string {
 }
 
 // State returns the lifecycle state of the current or last session.
+// Between reconnection attempts it is the last session's, disconnected.
 func (c *Client) State() State {
 	if s := c.current(); s != nil {
 		return s.currentState()

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"slices"
 	"time"
 
 	"github.com/eio-go/eio/codec"
@@ -93,6 +94,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 		s.mu.Lock()
 		s.transport = e.Transport
 		s.mu.Unlock()
+		s.c.remember(s.cn.t.key, e.Transport)
 		if s.log != nil {
 			s.log.Info("eio: upgraded", "transport", e.Transport)
 		}
@@ -124,7 +126,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 	return false
 }
 
-func (s *session) post(f func()) { s.disp.post(f) }
+func (s *session) post(f func()) { s.cn.post(f) }
 
 // write hands packets to a transport's writer.
 func (s *session) write(e fsm.Write) {
@@ -133,12 +135,29 @@ func (s *session) write(e fsm.Write) {
 	if tp == nil {
 		return
 	}
+	s.tracePackets(Outbound, tp.name, e.Packets)
+	tp.write <- e.Packets
+}
+
+// tracePackets logs packets at Debug and hands them to packet handlers.
+func (s *session) tracePackets(dir Direction, transport string, pkts []codec.Packet) {
 	if s.log != nil {
-		for _, p := range e.Packets {
-			s.log.Debug("eio: packet out", "transport", tp.name, "packet", p.String())
+		for _, p := range pkts {
+			s.log.Debug("eio: packet "+dir.String(), "transport", transport, "packet", p.String())
 		}
 	}
-	tp.write <- e.Packets
+	if !has(&s.c.h, &s.c.h.packet) {
+		return
+	}
+	pkts = slices.Clone(pkts)
+	s.post(func() {
+		hs := snapshot(&s.c.h, &s.c.h.packet)
+		for _, p := range pkts {
+			for _, f := range hs {
+				f(dir, transport, p)
+			}
+		}
+	})
 }
 
 // release returns the bytes of message packets to the write buffer bound.
@@ -178,9 +197,20 @@ func (s *session) connected(e fsm.Connected) {
 		PingTimeout:  e.Handshake.PingTimeout,
 		MaxPayload:   e.Handshake.MaxPayload,
 	}
+	s.established = true
+	s.cn.established(s)
+	if !s.regs[e.Transport].Polled {
+		s.c.remember(s.cn.t.key, e.Transport)
+	}
+	attempt := s.attempt
 	s.post(func() {
 		for _, f := range snapshot(&s.c.h, &s.c.h.connect) {
 			f(info)
+		}
+		if attempt > 0 {
+			for _, f := range snapshot(&s.c.h, &s.c.h.reconnected) {
+				f(attempt, info)
+			}
 		}
 	})
 	s.connectSet = true

@@ -2,12 +2,17 @@ package client
 
 import "fmt"
 
-// tooLargeError reports a message that exceeds maxPayload; it matches
+// MessageTooLargeError reports a message that exceeds the server's
+// maxPayload once encoded, so that it can never be sent. It matches
 // [ErrMessageTooLarge].
-type tooLargeError struct{ size, max int }
-
-func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("eio: message too large: %d bytes encoded, server maxPayload is %d", e.size, e.max)
+type MessageTooLargeError struct {
+	Size int // the message's encoded size in a polling payload, in bytes
+	Max  int // the server's maxPayload
 }
 
-func (e *tooLargeError) Is(target error) bool { return target == ErrMessageTooLarge }
+func (e *MessageTooLargeError) Error() string {
+	return fmt.Sprintf("eio: message too large: %d bytes encoded, server maxPayload is %d", e.Size, e.Max)
+}
+
+// Is makes a MessageTooLargeError match [ErrMessageTooLarge].
+func (e *MessageTooLargeError) Is(target error) bool { return target == ErrMessageTooLarge }

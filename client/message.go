@@ -36,6 +36,23 @@ type Message struct {
 // Text returns the data as a string.
 func (m Message) Text() string { return string(m.Data) }
 
+// Direction tells packet handlers whether a packet was received or sent.
+type Direction uint8
+
+// The packet directions.
+const (
+	Inbound  Direction = iota // received from the server
+	Outbound                  // handed to a transport for the server
+)
+
+// String returns "in" or "out".
+func (d Direction) String() string {
+	if d == Outbound {
+		return "out"
+	}
+	return "in"
+}
+
 // Reason says why a session ended.
 type Reason = fsm.Reason
 

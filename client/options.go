@@ -1,10 +1,13 @@
 package client
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
+
+	ws "github.com/coder/websocket"
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/transports"
@@ -14,9 +17,34 @@ import (
 // the defaults documented per field.
 type Options struct {
 	// HTTPClient makes every request of both transports and dials the
-	// WebSocket, so its TLS settings, proxy and cookie jar apply to all
-	// of them. Nil means a client of the package's own with a cookie jar.
+	// WebSocket, so its proxy, TLS settings and cookie jar apply to all
+	// of them; a cookie jar is what keeps a cookie-based sticky session
+	// (a load balancer's affinity cookie) across requests. The client
+	// uses a shallow copy and never changes the one given. Leave its
+	// Timeout zero: it would cut long-poll requests; use RequestTimeout.
+	//
+	// Nil means a client of the package's own: a cookie jar, and a
+	// transport cloned from http.DefaultTransport, so proxies come from
+	// the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; Go never
+	// proxies requests to localhost or 127.0.0.1 that way).
 	HTTPClient *http.Client
+	// TLSConfig is used for https and wss connections: a custom root CA
+	// pool (RootCAs), client certificates (Certificates), a server name.
+	// It is applied to a clone of HTTPClient's transport when that is an
+	// *http.Transport (or nil). Nil means the transport's own settings,
+	// which verify the server against the system roots.
+	TLSConfig *tls.Config
+	// InsecureSkipVerify turns certificate verification off. It is for
+	// tests against self-signed servers only: anyone on the path can read
+	// and change the traffic. The client logs a warning through Logger
+	// when it is set.
+	InsecureSkipVerify bool
+	// RequestTimeout bounds each request that a server answers at once:
+	// a polling POST, the polling handshake GET and the WebSocket
+	// handshake. A long-poll GET is bounded by the session's
+	// pingInterval + pingTimeout + RequestTimeout instead. Zero means 5 s
+	// (python-engineio's request_timeout); negative means no bound.
+	RequestTimeout time.Duration
 	// Header is sent with every request and on the WebSocket handshake, in
 	// addition to ConnectOptions.Header.
 	Header http.Header
@@ -24,11 +52,31 @@ type Options struct {
 	// packet. Nil means silent. Header and cookie values are never logged.
 	Logger *slog.Logger
 	// Transports is the registry transport names are looked up in. Nil
-	// means polling and websocket.
+	// means polling and websocket (see [DefaultTransports]).
 	Transports *transports.Registry
+	// WebSocketDialOptions are extra options for the WebSocket dial:
+	// subprotocols, permessage-deflate compression (CompressionMode), a
+	// Host override, ping and pong callbacks. HTTPHeader is merged with
+	// the headers above, which win; HTTPClient, when set, replaces the
+	// client above for the WebSocket only. When set, the name
+	// "websocket" always means the built-in WebSocket transport with
+	// these options, whatever Transports holds. Nil means
+	// coder/websocket's defaults (no compression, no subprotocol).
+	WebSocketDialOptions *ws.DialOptions
 	// TimestampParam names the cache-busting query parameter added to
-	// polling requests. Empty means "t"; "-" disables it.
+	// polling requests (WebSocket handshakes are not stamped). Empty
+	// means "t"; "-" disables it.
 	TimestampParam string
+	// RememberUpgrade makes Connect start with a WebSocket directly once
+	// a session of this Client to the same endpoint (scheme, host and
+	// path) has reached or upgraded to a WebSocket. The memory belongs
+	// to the Client, not the process, and a failed direct WebSocket
+	// clears it (the attempt then falls back to the listed transports).
+	RememberUpgrade bool
+	// Reconnect enables automatic reconnection after an established
+	// session ends for any reason but a client disconnect. Nil means
+	// no reconnection.
+	Reconnect *ReconnectPolicy
 	// MaxBufferedBytes bounds the message bytes accepted by Send and not yet
 	// handed to a transport; past it Send returns [ErrBufferFull]. Zero
 	// means 16 MiB; negative means no bound.
@@ -37,10 +85,14 @@ type Options struct {
 	ProbeTimeout time.Duration
 	// CloseTimeout bounds a graceful Disconnect. Zero means 5 s.
 	CloseTimeout time.Duration
-	// JSON encodes values that are neither string nor []byte in Send. Nil
-	// means encoding/json.
+	// JSON encodes values that are neither string nor []byte in Send, and
+	// decodes in [Client.DecodeJSON]. Nil means encoding/json.
 	JSON JSONCodec
 }
+
+// DefaultRequestTimeout is the request timeout used when
+// Options.RequestTimeout is zero.
+const DefaultRequestTimeout = 5 * time.Second
 
 // ConnectOptions configures one connection. A nil *ConnectOptions gives the
 // defaults documented per field.
@@ -50,7 +102,10 @@ type ConnectOptions struct {
 	Header http.Header
 	// Transports lists the transports to use in upgrade order. Nil means
 	// polling, then websocket. ["websocket"] opens a WebSocket directly;
-	// ["polling"] never upgrades.
+	// ["polling"] never upgrades. When the first transport is not a
+	// polled one (a WebSocket) and fails to open, Connect tries the list
+	// from the next transport on: ["websocket", "polling"] falls back to
+	// polling when the WebSocket cannot be opened.
 	Transports []string
 	// Path is the Engine.IO path. Empty means "/engine.io/". The URL's
 	// own path is not used, as in the reference clients.

@@ -179,11 +179,7 @@ func (s *session) handle(it item) bool {
 		s.startPumps(it.tp)
 		return s.step(fsm.Opened{Role: role})
 	case itemReceived:
-		if s.log != nil {
-			for _, p := range it.pkts {
-				s.log.Debug("eio: packet in", "transport", it.tp.name, "packet", p.String())
-			}
-		}
+		s.tracePackets(Inbound, it.tp.name, it.pkts)
 		return s.step(fsm.Received{Role: role, Packets: it.pkts})
 	case itemWrote:
 		return s.step(fsm.Wrote{Role: role})

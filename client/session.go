@@ -15,11 +15,14 @@ import (
 // numTimers is the number of fsm timers, for the loop's timer table.
 const numTimers = int(fsm.TimerClose) + 1
 
-// session is one connection's runtime: the run loop that owns the machine,
-// the transports' pumps and the handler dispatcher.
+// session is one session's runtime: the run loop that owns the machine
+// and the transports' pumps. Its handler calls go to its connection's
+// dispatcher.
 type session struct {
-	c    *Client
-	m    *fsm.Machine
+	c       *Client
+	cn      *connection
+	attempt int // reconnection attempt that made it, 0 for Connect
+	m       *fsm.Machine
 	regs map[string]transports.Registration
 	base transports.Config
 	log  *slog.Logger
@@ -49,16 +52,18 @@ type session struct {
 	close   atomic.Bool
 	wake    chan struct{}
 
-	connectRes chan error
-	connectSet bool
-	loopDone   chan struct{}
-	done       chan struct{}
-	disp       *dispatcher
+	connectRes  chan error
+	connectSet  bool
+	established bool // handshake done; only the loop reads or writes it
+	loopDone    chan struct{}
 }
 
-func newSession(c *Client, regs map[string]transports.Registration, base transports.Config) *session {
+func newSession(cn *connection, regs map[string]transports.Registration, base transports.Config, attempt int) *session {
+	c := cn.c
 	s := &session{
 		c:          c,
+		cn:         cn,
+		attempt:    attempt,
 		m:          fsm.New(),
 		regs:       regs,
 		base:       base,
@@ -68,15 +73,19 @@ func newSession(c *Client, regs map[string]transports.Registration, base transpo
 		wake:       make(chan struct{}, 1),
 		connectRes: make(chan error, 1),
 		loopDone:   make(chan struct{}),
-		done:       make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
 
-func (s *session) start(in fsm.Connect) {
-	s.disp = newDispatcher()
-	go s.loop(in)
+func (s *session) start(in fsm.Connect) { go s.loop(in) }
+
+// result returns the reason and error the session ended with, or "" while
+// it runs.
+func (s *session) result() (Reason, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason, s.err
 }
 
 func (s *session) ended() bool {
@@ -122,7 +131,7 @@ func (s *session) send(p codec.Packet) error {
 	}
 	if max := s.hs.MaxPayload; max > 0 {
 		if n := codec.PayloadPacketLen(s.base.Revision, p, true); n > max {
-			return &tooLargeError{size: n, max: max}
+			return &MessageTooLargeError{Size: n, Max: max}
 		}
 	}
 	size := int64(len(p.Data))
@@ -209,7 +218,7 @@ func (s *session) commands() bool {
 }
 
 // finish runs when the loop ends: it closes what is left, waits for every
-// goroutine of the session, then lets the dispatcher drain.
+// goroutine of the session, then tells the connection.
 func (s *session) finish() {
 	for r := range s.slots {
 		if tp := s.slots[r]; tp != nil {
@@ -235,9 +244,5 @@ func (s *session) finish() {
 		s.connectRes <- fsm.ErrAborted
 	}
 	close(s.loopDone)
-	s.disp.close()
-	go func() {
-		<-s.disp.done
-		close(s.done)
-	}()
+	s.cn.sessionOver(s)
 }

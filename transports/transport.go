@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eio-go/eio/codec"
 )
@@ -68,6 +69,12 @@ type Config struct {
 	TimestampParam string
 	// MaxPayload is the session's maxPayload when known (0: unknown).
 	MaxPayload int
+	// RequestTimeout bounds each request that should be answered at once:
+	// a polling POST, the polling handshake GET and the WebSocket
+	// handshake. A long-poll GET, which the server holds until it has
+	// something to send, is bounded by the session's pingInterval plus
+	// pingTimeout plus RequestTimeout instead. Zero means no bound.
+	RequestTimeout time.Duration
 }
 
 // Query returns the query string of a request of the named transport: the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/transports"
@@ -31,9 +32,10 @@ type Transport struct {
 	cfg    transports.Config
 	client *http.Client
 
-	mu  sync.Mutex
-	sid string
-	max int
+	mu   sync.Mutex
+	sid  string
+	max  int
+	wait time.Duration // bound of a long-poll GET once the session is known
 
 	closeCtx context.Context
 	closeFn  context.CancelFunc
@@ -57,11 +59,16 @@ func Open(ctx context.Context, cfg transports.Config) (transports.Transport, err
 // Name returns "polling".
 func (t *Transport) Name() string { return Name }
 
-// SetSession makes later requests carry the session id.
+// SetSession makes later requests carry the session id and bounds later
+// long-poll GETs by the session's heartbeat (see
+// [transports.Config.RequestTimeout]).
 func (t *Transport) SetSession(hs codec.Handshake) {
 	t.mu.Lock()
 	t.sid = hs.SID
 	t.max = hs.MaxPayload
+	if t.cfg.RequestTimeout > 0 {
+		t.wait = hs.PingInterval + hs.PingTimeout + t.cfg.RequestTimeout
+	}
 	t.mu.Unlock()
 }
 
@@ -83,9 +90,26 @@ func (t *Transport) url() string {
 	return u.String()
 }
 
-// request runs one HTTP request; its context ends with ctx or Close.
+// timeout returns the bound of the next request of method: the request
+// timeout, except for a long-poll GET of a known session.
+func (t *Transport) timeout(method string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if method == http.MethodGet && t.sid != "" {
+		return t.wait // zero until SetSession: no bound of our own
+	}
+	return t.cfg.RequestTimeout
+}
+
+// request runs one HTTP request; its context ends with ctx, Close or the
+// request's timeout.
 func (t *Transport) request(ctx context.Context, method string, body []byte) (*http.Response, context.CancelFunc, error) {
-	ctx, cancel := context.WithCancel(ctx)
+	var cancel context.CancelFunc
+	if d := t.timeout(method); d > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
 	stop := context.AfterFunc(t.closeCtx, cancel)
 	done := func() { stop(); cancel() }
 	var rd io.Reader

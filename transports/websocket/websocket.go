@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -25,8 +26,27 @@ const DefaultReadLimit = 16 << 20
 // closeGrace bounds the WebSocket closing handshake of a graceful Close.
 const closeGrace = 2 * time.Second
 
-// Registration registers this transport with a [transports.Registry].
+// Registration registers this transport with a [transports.Registry],
+// with coder/websocket's default dial options.
 var Registration = transports.Registration{Name: Name, Open: Open}
+
+// NewRegistration returns a registration of this transport whose dials
+// start from opts: subprotocols, compression, Host and the ping and pong
+// callbacks are taken as they are. HTTPHeader is added to the configured
+// headers, which win for a name present in both; HTTPClient, when set,
+// replaces the configured client. A nil opts is the same as
+// [Registration].
+func NewRegistration(opts *ws.DialOptions) transports.Registration {
+	var base ws.DialOptions
+	if opts != nil {
+		base = *opts
+		base.HTTPHeader = opts.HTTPHeader.Clone()
+		base.Subprotocols = append([]string(nil), opts.Subprotocols...)
+	}
+	return transports.Registration{Name: Name, Open: func(ctx context.Context, cfg transports.Config) (transports.Transport, error) {
+		return open(ctx, cfg, base)
+	}}
+}
 
 // Transport is a WebSocket transport.
 type Transport struct {
@@ -40,6 +60,14 @@ type Transport struct {
 
 // Open dials the WebSocket endpoint of cfg.URL.
 func Open(ctx context.Context, cfg transports.Config) (transports.Transport, error) {
+	return open(ctx, cfg, ws.DialOptions{})
+}
+
+// maxErrorBody bounds the part of a refused handshake's body kept in the
+// error (coder/websocket keeps at most 1 KiB of it).
+const maxErrorBody = 1024
+
+func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (transports.Transport, error) {
 	if cfg.URL == nil {
 		return nil, errors.New("websocket: no URL")
 	}
@@ -52,11 +80,31 @@ func Open(ctx context.Context, cfg transports.Config) (transports.Transport, err
 	}
 	q := cfg.Query(Name)
 	u.RawQuery = q.Encode()
-	opts := &ws.DialOptions{HTTPClient: cfg.HTTPClient, HTTPHeader: cfg.Header.Clone()}
-	conn, resp, err := ws.Dial(ctx, u.String(), opts)
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = cfg.HTTPClient
+	}
+	header := opts.HTTPHeader.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	for k, v := range cfg.Header {
+		header[k] = append([]string(nil), v...)
+	}
+	opts.HTTPHeader = header
+	if cfg.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
+		defer cancel()
+	}
+	conn, resp, err := ws.Dial(ctx, u.String(), &opts)
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-			return nil, fmt.Errorf("websocket dial: %w", transports.NewHTTPError("WebSocket", resp.StatusCode, nil))
+			var body []byte
+			if resp.Body != nil {
+				body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+				_ = resp.Body.Close()
+			}
+			return nil, fmt.Errorf("websocket dial: %w", transports.NewHTTPError("WebSocket", resp.StatusCode, body))
 		}
 		return nil, fmt.Errorf("websocket dial: %w", err)
 	}
