@@ -29,7 +29,7 @@ type recorder struct {
 }
 
 func record(c *client.Client) *recorder {
-	r := &recorder{msgCh: make(chan client.Message, 10000), upCh: make(chan string, 4), discCh: make(chan client.Reason, 1)}
+	r := &recorder{msgCh: make(chan client.Message, 10000), upCh: make(chan string, 64), discCh: make(chan client.Reason, 64)}
 	c.OnMessage(func(m client.Message) {
 		r.mu.Lock()
 		r.messages = append(r.messages, m)
