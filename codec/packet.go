@@ -48,9 +48,10 @@ func (t PacketType) String() string {
 
 // Packet is one Engine.IO packet.
 //
-// Binary is true only for message packets whose data is raw bytes rather
-// than UTF-8 text; the protocol carries binary data in message packets
-// only.
+// Binary is true when Data is raw bytes rather than UTF-8 text. Revision 4
+// carries binary data in message packets only; revision 3 sends a type byte
+// with binary data, so its decoders may report a binary packet of another
+// type. [CheckPacket] tells which packets a revision can encode.
 type Packet struct {
 	Type   PacketType
 	Data   []byte
