@@ -1,0 +1,407 @@
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	ws "github.com/coder/websocket"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/conformance/trace"
+)
+
+// maxBody bounds a polling POST body the replay server reads.
+const maxBody = 64 << 20
+
+// server plays the recorded server. The driver queues what it sends; the
+// handlers deliver it on the transport that carries the session and feed
+// every client packet to the checker.
+type server struct {
+	c     *Case
+	rev   codec.Revision
+	chk   *checker
+	bell  *bell
+	speed float64
+	ctx   context.Context // ends with the replay
+	wg    sync.WaitGroup  // WebSocket handlers
+
+	mu          sync.Mutex
+	sessQ       []codec.Packet // session packets for the carrying transport
+	probeQ      []codec.Packet // packets for the probe WebSocket (3probe)
+	pollWaiting bool
+	wsActive    bool // the WebSocket carries the session
+	conn        *ws.Conn
+	closeWS     bool // close the WebSocket once its queue is written
+	errs        map[string]step
+	handshakes  int
+}
+
+func newServer(ctx context.Context, c *Case, chk *checker, b *bell, speed float64) *server {
+	return &server{c: c, rev: c.Session.Revision, chk: chk, bell: b, speed: speed, ctx: ctx, errs: map[string]step{}}
+}
+
+// ServeHTTP answers the client's requests as the recorded server would.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sess := s.c.Session
+	q := r.URL.Query()
+	if r.URL.Path != sess.Path {
+		http.NotFound(w, r)
+		return
+	}
+	transport, sid := q.Get("transport"), q.Get("sid")
+	if q.Get("EIO") != sess.Revision.String() {
+		s.chk.diverge(&Divergence{Transport: transport, Index: -1,
+			Msg: fmt.Sprintf("request with EIO=%q, the recording is revision %d", q.Get("EIO"), sess.Revision)})
+		writeError(w, http.StatusBadRequest, 5, "Unsupported protocol version")
+		return
+	}
+	if sid == "" {
+		s.mu.Lock()
+		s.handshakes++
+		n := s.handshakes
+		s.mu.Unlock()
+		switch {
+		case n > 1:
+			s.chk.diverge(&Divergence{Transport: transport, Index: -1, Msg: "a second handshake request"})
+			writeError(w, http.StatusBadRequest, 3, "Bad request")
+			return
+		case transport != sess.HandshakeTransport:
+			s.chk.diverge(&Divergence{Transport: transport, Index: -1,
+				Msg: fmt.Sprintf("handshake on %s, the recording has it on %q", transport, sess.HandshakeTransport)})
+			writeError(w, http.StatusBadRequest, 3, "Bad request")
+			return
+		}
+	} else if sid != sess.SID {
+		s.chk.diverge(&Divergence{Transport: transport, Index: -1,
+			Msg: fmt.Sprintf("request with sid %q, the recorded session is %q", sid, sess.SID)})
+		writeError(w, http.StatusBadRequest, 1, "Session ID unknown")
+		return
+	}
+	switch {
+	case transport == trace.Polling && r.Method == http.MethodGet:
+		s.poll(w, r)
+	case transport == trace.Polling && r.Method == http.MethodPost:
+		s.post(w, r)
+	case transport == trace.WebSocket && r.Method == http.MethodGet:
+		s.websocket(w, r, sid == "")
+	default:
+		s.chk.diverge(&Divergence{Transport: transport, Index: -1,
+			Msg: fmt.Sprintf("unexpected %s request on transport %q", r.Method, transport)})
+		writeError(w, http.StatusBadRequest, 0, "Transport unknown")
+	}
+}
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	body, _ := json.Marshal(map[string]any{"code": code, "message": msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// takeError returns the recorded error the next request of kind gets.
+func (s *server) takeError(kind string) (step, bool) {
+	st, ok := s.errs[kind]
+	if ok {
+		delete(s.errs, kind)
+	}
+	return st, ok
+}
+
+func writeRecordedError(w http.ResponseWriter, st step) {
+	status := st.status
+	if status < 100 {
+		status = http.StatusBadGateway // a request the recording shows unanswered
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(st.body)
+}
+
+// poll answers a long-poll GET with the session packets queued for the
+// client, waiting for some.
+func (s *server) poll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.pollWaiting {
+		s.mu.Unlock()
+		s.chk.diverge(&Divergence{Transport: trace.Polling, Index: -1, Msg: "a second poll while one is pending"})
+		writeError(w, http.StatusBadRequest, 3, "Bad request")
+		return
+	}
+	s.pollWaiting = true
+	s.bell.ring() // the driver may be waiting for a poll to send a noop on
+	for {
+		if st, ok := s.takeError("GET"); ok {
+			s.pollWaiting = false
+			s.mu.Unlock()
+			writeRecordedError(w, st)
+			return
+		}
+		if s.wsActive {
+			// The session moved on: release the poll, as servers do.
+			s.pollWaiting = false
+			s.mu.Unlock()
+			s.writePayload(w, []codec.Packet{{Type: codec.Noop}})
+			return
+		}
+		if len(s.sessQ) > 0 {
+			pkts := s.sessQ
+			s.sessQ = nil
+			s.pollWaiting = false
+			s.mu.Unlock()
+			s.writePayload(w, pkts)
+			return
+		}
+		wake := s.bell.wait()
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.pollWaiting = false
+			s.mu.Unlock()
+			return
+		case <-s.ctx.Done():
+			s.mu.Lock()
+			s.pollWaiting = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Lock()
+	}
+}
+
+func (s *server) writePayload(w http.ResponseWriter, pkts []codec.Packet) {
+	binary := false
+	if s.rev == codec.V3 {
+		for _, p := range pkts {
+			binary = binary || p.Binary
+		}
+	}
+	var body []byte
+	if binary {
+		body = codec.AppendBinaryPayload(nil, pkts)
+		w.Header().Set("Content-Type", "application/octet-stream")
+	} else {
+		body = codec.AppendPayload(nil, s.rev, pkts)
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	}
+	_, _ = w.Write(body)
+}
+
+// post reads the packets of a polling POST and checks them.
+func (s *server) post(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	st, failed := s.takeError("POST")
+	s.mu.Unlock()
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return
+	}
+	binary := strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+	pkts, err := codec.DecodePayload(nil, s.rev, body, binary)
+	if err != nil {
+		s.chk.diverge(&Divergence{Transport: trace.Polling, Index: s.chk.count(trace.Polling),
+			Msg: fmt.Sprintf("undecodable POST body %q: %v", body, err)})
+		writeError(w, http.StatusBadRequest, 3, "Bad request")
+		return
+	}
+	for _, p := range pkts {
+		s.clientPacket(trace.Polling, p)
+	}
+	if failed {
+		writeRecordedError(w, st)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html")
+	_, _ = io.WriteString(w, "ok")
+}
+
+func (s *server) clientPacket(transport string, p codec.Packet) {
+	if transport == trace.WebSocket && p.Type == codec.Upgrade {
+		s.mu.Lock()
+		s.wsActive = true
+		s.mu.Unlock()
+	}
+	s.chk.packet(transport, p)
+}
+
+// websocket serves the handshake WebSocket or the upgrade probe.
+func (s *server) websocket(w http.ResponseWriter, r *http.Request, handshake bool) {
+	s.mu.Lock()
+	st, failed := s.takeError("WS")
+	busy := s.conn != nil
+	s.mu.Unlock()
+	if failed {
+		writeRecordedError(w, st)
+		return
+	}
+	if busy {
+		s.chk.diverge(&Divergence{Transport: trace.WebSocket, Index: -1, Msg: "a second WebSocket"})
+		writeError(w, http.StatusBadRequest, 3, "Bad request")
+		return
+	}
+	conn, err := ws.Accept(w, r, &ws.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	conn.SetReadLimit(-1)
+	s.mu.Lock()
+	s.conn = conn
+	if handshake {
+		s.wsActive = true
+	}
+	s.mu.Unlock()
+	s.bell.ring()
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.wsWriter(ctx, conn)
+	}()
+	for {
+		typ, data, err := conn.Read(ctx)
+		if err != nil {
+			break
+		}
+		p, err := codec.DecodeFrame(s.rev, data, typ == ws.MessageBinary)
+		if err != nil {
+			s.chk.diverge(&Divergence{Transport: trace.WebSocket, Index: s.chk.count(trace.WebSocket),
+				Msg: fmt.Sprintf("undecodable frame %q: %v", data, err)})
+			break
+		}
+		s.clientPacket(trace.WebSocket, p)
+	}
+	cancel()
+	_ = conn.CloseNow()
+}
+
+// wsWriter writes what is queued for the WebSocket: the probe answer, and
+// the session's packets once the socket carries the session.
+func (s *server) wsWriter(ctx context.Context, conn *ws.Conn) {
+	for {
+		s.mu.Lock()
+		pkts := s.probeQ
+		s.probeQ = nil
+		if s.wsActive {
+			pkts = append(pkts, s.sessQ...)
+			s.sessQ = nil
+		}
+		closeNow := s.closeWS && len(pkts) == 0
+		wake := s.bell.wait()
+		s.mu.Unlock()
+		for _, p := range pkts {
+			frame, bin := codec.AppendFrame(nil, s.rev, p)
+			typ := ws.MessageText
+			if bin {
+				typ = ws.MessageBinary
+			}
+			if err := conn.Write(ctx, typ, frame); err != nil {
+				return
+			}
+			if p.Type == codec.Close {
+				closeNow = true
+			}
+		}
+		if closeNow {
+			cctx, cancel := context.WithTimeout(ctx, time.Second)
+			go func() { <-cctx.Done(); _ = conn.CloseNow() }()
+			_ = conn.Close(ws.StatusNormalClosure, "")
+			cancel()
+			return
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// send queues packets the recorded server sent on transport.
+func (s *server) send(transport string, pkts []codec.Packet) {
+	s.mu.Lock()
+	for _, p := range pkts {
+		switch {
+		case p.Type == codec.Pong && p.IsProbe() && transport == trace.WebSocket:
+			s.probeQ = append(s.probeQ, p)
+		case p.Type == codec.Noop && transport == trace.Polling:
+			// A noop only releases a waiting poll.
+			if s.pollWaiting && !s.wsActive {
+				s.sessQ = append(s.sessQ, p)
+			}
+		case p.Type == codec.Open:
+			s.sessQ = append(s.sessQ, s.scaleOpen(p))
+		default:
+			s.sessQ = append(s.sessQ, p)
+		}
+	}
+	s.mu.Unlock()
+	s.bell.ring()
+}
+
+// scaleOpen divides the heartbeat timings of an open packet by the
+// replay's speed, so that the client's timers run at the replay's pace.
+func (s *server) scaleOpen(p codec.Packet) codec.Packet {
+	if s.speed == 1 {
+		return p
+	}
+	var m map[string]any
+	if json.Unmarshal(p.Data, &m) != nil {
+		return p
+	}
+	for _, k := range []string{"pingInterval", "pingTimeout"} {
+		if v, ok := m[k].(float64); ok {
+			m[k] = float64(int64(v / s.speed))
+			if s.speed > 1e9 {
+				m[k] = v
+			}
+		}
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return p
+	}
+	return codec.Packet{Type: codec.Open, Data: data}
+}
+
+// fail makes the next request of the step's kind get the recorded error.
+func (s *server) fail(st step) {
+	kind := "WS"
+	if st.transport == trace.Polling {
+		kind = st.method
+	}
+	s.mu.Lock()
+	s.errs[kind] = st
+	s.mu.Unlock()
+	s.bell.ring()
+}
+
+// closeWebSocket closes the WebSocket from the server side once what is
+// queued for it is written.
+func (s *server) closeWebSocket() {
+	s.mu.Lock()
+	s.closeWS = true
+	s.mu.Unlock()
+	s.bell.ring()
+}
+
+// shutdown ends the WebSocket and waits for its writer.
+func (s *server) shutdown() {
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil {
+		_ = conn.CloseNow()
+	}
+	s.wg.Wait()
+}
+
+var errStopped = errors.New("replay stopped")
