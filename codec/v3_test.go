@@ -180,3 +180,15 @@ func TestUTF16Len(t *testing.T) {
 		require.Equal(t, len(b), end, "%q", b)
 	}
 }
+
+// TestV3EmojiBytes pins the exact bytes of a v3 payload carrying "😀": the
+// JavaScript reference counts the two UTF-16 code units of U+1F600 plus
+// the type digit, so the prefix is "3:" although the packet is 5 bytes.
+func TestV3EmojiBytes(t *testing.T) {
+	want := []byte{'3', ':', '4', 0xF0, 0x9F, 0x98, 0x80}
+	enc := AppendPayload(nil, V3, []Packet{TextMessage("😀")})
+	require.Equal(t, want, enc)
+	got, err := DecodePayload(nil, V3, want, false)
+	require.NoError(t, err)
+	require.Equal(t, "😀", string(got[0].Data))
+}
