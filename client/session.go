@@ -23,9 +23,9 @@ type session struct {
 	cn      *connection
 	attempt int // reconnection attempt that made it, 0 for Connect
 	m       *fsm.Machine
-	regs map[string]transports.Registration
-	base transports.Config
-	log  *slog.Logger
+	regs    map[string]transports.Registration
+	base    transports.Config
+	log     *slog.Logger
 
 	ctx    context.Context // ends after the loop and the transports' closes
 	cancel context.CancelFunc
