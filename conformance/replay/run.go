@@ -132,20 +132,20 @@ func (o *observer) messages() int {
 
 // driver runs one replay.
 type driver struct {
-	c       *Case
-	opts    Options
-	speed   float64
-	steps   []step
-	times   []time.Time // when each step was carried out
-	start   time.Time
-	cl      *client.Client
-	obs     *observer
-	chk     *checker
-	srv     *server
-	bell    *bell
-	logw    io.Writer
-	conn    atomic.Bool   // Connect returned nil
-	ended   chan struct{} // closed when the client's session has ended
+	c     *Case
+	opts  Options
+	speed float64
+	steps []step
+	times []time.Time // when each step was carried out
+	start time.Time
+	cl    *client.Client
+	obs   *observer
+	chk   *checker
+	srv   *server
+	bell  *bell
+	logw  io.Writer
+	conn  atomic.Bool   // Connect returned nil
+	ended chan struct{} // closed when the client's session has ended
 }
 
 // Run replays the case against a new client and reports the first
