@@ -47,7 +47,7 @@ type sim struct {
 	start  time.Time
 	roles  map[fsm.Role]string // transport name by role
 	polled map[string]bool
-	poll   bool                // a poll is outstanding on polling
+	poll   bool // a poll is outstanding on polling
 	queue  map[string][]codec.Packet
 	timers map[fsm.Timer]timerState
 	inputs []fsm.Input // follow-up inputs from effects (Opened, Wrote)
