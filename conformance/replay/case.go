@@ -21,6 +21,7 @@ type Case struct {
 
 	closedBy map[int]side   // by HAR entry: who ended a WebSocket
 	methods  map[int]string // by HAR entry: the request method
+	raws     map[rawKey]rawData
 }
 
 // side is one end of a connection.
@@ -36,12 +37,17 @@ const (
 // the HAR says is then unknown: a WebSocket that ends without a close
 // packet is taken to be closed by the application.
 func NewCase(s *trace.Session) *Case {
-	return &Case{Name: s.SID, Session: s, closedBy: map[int]side{}, methods: map[int]string{}}
+	return &Case{Name: s.SID, Session: s, closedBy: map[int]side{}, methods: map[int]string{}, raws: map[rawKey]rawData{}}
 }
 
 // Load returns one case per Engine.IO session of l, in the trace's order.
+//
+// A server payload after the handshake that the codec rejects (an unknown
+// packet type, broken framing) does not make Load fail: the replay sends
+// those very bytes, to check how the client takes them. The session shows
+// a noop in its place.
 func Load(l *har.Log) ([]*Case, error) {
-	tr, err := trace.FromHAR(l)
+	tr, raws, err := tolerate(l)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +70,7 @@ func Load(l *har.Log) ([]*Case, error) {
 			Session:  s,
 			closedBy: closedBy,
 			methods:  methods,
+			raws:     raws,
 		})
 	}
 	return cases, nil
@@ -110,6 +117,7 @@ type step struct {
 	at        time.Time // recorded time
 	transport string
 	packets   []codec.Packet
+	raw       *rawData // bytes sent instead of packets (see tolerate)
 	status    int
 	body      []byte
 	method    string
@@ -147,6 +155,7 @@ func (c *Case) script() []step {
 	}
 	serverClosed, disconnected := false, false
 	ending := s.Ending()
+	frames := map[int]int{} // WebSocket messages seen per HAR entry
 	add := func(st step) {
 		st.need = copyCounts(count)
 		st.msgs = msgs
@@ -160,7 +169,10 @@ func (c *Case) script() []step {
 	}
 	for i := range s.Events {
 		e := &s.Events[i]
+		raw := c.rawOf(e, frames)
 		switch {
+		case raw != nil:
+			add(step{kind: stepServer, event: i, at: e.Time, transport: e.Transport, raw: raw})
 		case e.Dir == trace.ClientToServer:
 			for _, p := range e.Packets {
 				switch {
@@ -200,6 +212,27 @@ func (c *Case) script() []step {
 		}
 	}
 	return steps
+}
+
+// rawOf returns the raw bytes that stand behind a server event, counting
+// WebSocket messages per entry in frames.
+func (c *Case) rawOf(e *trace.Event, frames map[int]int) *rawData {
+	key := rawKey{e.Entry, -1}
+	switch e.Kind {
+	case trace.WSFrame:
+		key.msg = frames[e.Entry]
+		frames[e.Entry]++
+	case trace.PollResponse:
+	default:
+		return nil
+	}
+	if e.Dir != trace.ServerToClient {
+		return nil
+	}
+	if r, ok := c.raws[key]; ok {
+		return &r
+	}
+	return nil
 }
 
 func (c *Case) method(e *trace.Event) string {

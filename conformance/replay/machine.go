@@ -48,7 +48,7 @@ type sim struct {
 	roles  map[fsm.Role]string // transport name by role
 	polled map[string]bool
 	poll   bool // a poll is outstanding on polling
-	queue  map[string][]codec.Packet
+	queue  map[string][]item
 	timers map[fsm.Timer]timerState
 	inputs []fsm.Input // follow-up inputs from effects (Opened, Wrote)
 	chk    *checker
@@ -71,7 +71,7 @@ type timerState struct {
 func (c *Case) RunMachine() *MachineReport {
 	s := c.Session
 	sm := &sim{c: c, m: fsm.New(), roles: map[fsm.Role]string{}, polled: map[string]bool{},
-		queue: map[string][]codec.Packet{}, timers: map[fsm.Timer]timerState{}}
+		queue: map[string][]item{}, timers: map[fsm.Timer]timerState{}}
 	sm.rep = &MachineReport{Case: c.Name, Expected: c.expected()}
 	sm.chk = newChecker(sm.rep.Expected, sm.m.State, newBell())
 	if len(s.Events) > 0 {
@@ -86,13 +86,18 @@ func (c *Case) RunMachine() *MachineReport {
 	sm.feed(fsm.Connect{Revision: s.Revision, Transports: infos})
 	ending := s.Ending()
 	disconnected := false
+	frames := map[int]int{}
 	for i := range s.Events {
 		if sm.done || sm.chk.divergence() != nil {
 			break
 		}
 		e := &s.Events[i]
 		sm.advance(e.Time)
+		raw := c.rawOf(e, frames)
 		switch {
+		case raw != nil:
+			sm.queue[sm.roles[fsm.Active]] = append(sm.queue[sm.roles[fsm.Active]], item{raw: raw})
+			sm.deliver()
 		case e.Dir == trace.ClientToServer:
 			for _, p := range e.Packets {
 				switch {
@@ -179,7 +184,7 @@ func (sm *sim) serverPackets(transport string, pkts []codec.Packet) {
 		if !(p.Type == codec.Pong && p.IsProbe()) && p.Type != codec.Open {
 			target = sm.roles[fsm.Active] // session packets go where the session is
 		}
-		sm.queue[target] = append(sm.queue[target], p)
+		sm.queue[target] = append(sm.queue[target], item{p: p})
 	}
 	sm.deliver()
 }
@@ -196,14 +201,24 @@ func (sm *sim) deliver() {
 		if !ok || (sm.polled[name] && !sm.poll) {
 			continue
 		}
-		sm.queue[name] = nil
 		if sm.polled[name] {
+			pkts, raw, rest := takePoll(q)
+			sm.queue[name] = rest
 			sm.poll = false
-			sm.feed(fsm.Received{Role: r, Packets: q})
+			if raw != nil {
+				sm.feed(fsm.Malformed{Role: r, Err: malformedErr(sm.c.Session.Revision, raw, true)})
+			} else {
+				sm.feed(fsm.Received{Role: r, Packets: pkts})
+			}
 			continue
 		}
-		for _, p := range q {
-			sm.feed(fsm.Received{Role: r, Packets: []codec.Packet{p}})
+		sm.queue[name] = nil
+		for _, it := range q {
+			if it.raw != nil {
+				sm.feed(fsm.Malformed{Role: r, Err: malformedErr(sm.c.Session.Revision, it.raw, false)})
+				continue
+			}
+			sm.feed(fsm.Received{Role: r, Packets: []codec.Packet{it.p}})
 		}
 	}
 }
@@ -264,14 +279,28 @@ func (sm *sim) apply(e fsm.Effect) {
 	}
 }
 
-func dropNoops(pkts []codec.Packet) []codec.Packet {
-	var out []codec.Packet
-	for _, p := range pkts {
-		if p.Type != codec.Noop {
-			out = append(out, p)
+func dropNoops(q []item) []item {
+	var out []item
+	for _, it := range q {
+		if it.raw != nil || it.p.Type != codec.Noop {
+			out = append(out, it)
 		}
 	}
 	return out
+}
+
+// malformedErr is the codec's verdict on raw bytes.
+func malformedErr(rev codec.Revision, r *rawData, polling bool) error {
+	var err error
+	if polling {
+		_, err = codec.DecodePayload(nil, rev, r.data, r.binary)
+	} else {
+		_, err = codec.DecodeFrame(rev, r.data, r.binary)
+	}
+	if err == nil {
+		err = fmt.Errorf("undecodable data %q", r.data)
+	}
+	return err
 }
 
 // WriteText writes one line per input — virtual time, state before,

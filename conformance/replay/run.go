@@ -357,6 +357,11 @@ func (d *driver) delay(ctx context.Context, st *step) bool {
 func (d *driver) perform(ctx context.Context, st *step) {
 	switch st.kind {
 	case stepServer:
+		if st.raw != nil {
+			d.logf("server %s: raw %q", st.transport, clip(string(st.raw.data), 60))
+			d.srv.sendRaw(st.raw)
+			break
+		}
 		d.logf("server %s: %s", st.transport, packetList(st.packets))
 		d.srv.send(st.transport, st.packets)
 	case stepHTTPError:

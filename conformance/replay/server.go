@@ -3,7 +3,6 @@ package replay
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,14 +32,34 @@ type server struct {
 	wg    sync.WaitGroup  // WebSocket handlers
 
 	mu          sync.Mutex
-	sessQ       []codec.Packet // session packets for the carrying transport
-	probeQ      []codec.Packet // packets for the probe WebSocket (3probe)
+	sessQ       []item // session packets for the carrying transport
+	probeQ      []item // packets for the probe WebSocket (3probe)
 	pollWaiting bool
 	wsActive    bool // the WebSocket carries the session
 	conn        *ws.Conn
 	closeWS     bool // close the WebSocket once its queue is written
 	errs        map[string]step
 	handshakes  int
+}
+
+// item is one thing queued for the client: a packet, or raw bytes the
+// recorded server sent that the codec rejects.
+type item struct {
+	p   codec.Packet
+	raw *rawData
+}
+
+// takePoll removes from q what one poll response carries: the packets up
+// to the first raw item, or that raw item alone.
+func takePoll(q []item) (pkts []codec.Packet, raw *rawData, rest []item) {
+	if len(q) > 0 && q[0].raw != nil {
+		return nil, q[0].raw, q[1:]
+	}
+	i := 0
+	for ; i < len(q) && q[i].raw == nil; i++ {
+		pkts = append(pkts, q[i].p)
+	}
+	return pkts, nil, q[i:]
 }
 
 func newServer(ctx context.Context, c *Case, chk *checker, b *bell, speed float64) *server {
@@ -151,10 +170,19 @@ func (s *server) poll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(s.sessQ) > 0 {
-			pkts := s.sessQ
-			s.sessQ = nil
+			pkts, raw, rest := takePoll(s.sessQ)
+			s.sessQ = rest
 			s.pollWaiting = false
 			s.mu.Unlock()
+			if raw != nil {
+				ct := "text/plain; charset=UTF-8"
+				if raw.binary {
+					ct = "application/octet-stream"
+				}
+				w.Header().Set("Content-Type", ct)
+				_, _ = w.Write(raw.data)
+				return
+			}
 			s.writePayload(w, pkts)
 			return
 		}
@@ -297,8 +325,11 @@ func (s *server) wsWriter(ctx context.Context, conn *ws.Conn) {
 		closeNow := s.closeWS && len(pkts) == 0
 		wake := s.bell.wait()
 		s.mu.Unlock()
-		for _, p := range pkts {
-			frame, bin := codec.AppendFrame(nil, s.rev, p)
+		for _, it := range pkts {
+			frame, bin := codec.AppendFrame(nil, s.rev, it.p)
+			if it.raw != nil {
+				frame, bin = it.raw.data, it.raw.binary
+			}
 			typ := ws.MessageText
 			if bin {
 				typ = ws.MessageBinary
@@ -306,7 +337,7 @@ func (s *server) wsWriter(ctx context.Context, conn *ws.Conn) {
 			if err := conn.Write(ctx, typ, frame); err != nil {
 				return
 			}
-			if p.Type == codec.Close {
+			if it.raw == nil && it.p.Type == codec.Close {
 				closeNow = true
 			}
 		}
@@ -331,18 +362,26 @@ func (s *server) send(transport string, pkts []codec.Packet) {
 	for _, p := range pkts {
 		switch {
 		case p.Type == codec.Pong && p.IsProbe() && transport == trace.WebSocket:
-			s.probeQ = append(s.probeQ, p)
+			s.probeQ = append(s.probeQ, item{p: p})
 		case p.Type == codec.Noop && transport == trace.Polling:
 			// A noop only releases a waiting poll.
 			if s.pollWaiting && !s.wsActive {
-				s.sessQ = append(s.sessQ, p)
+				s.sessQ = append(s.sessQ, item{p: p})
 			}
 		case p.Type == codec.Open:
-			s.sessQ = append(s.sessQ, s.scaleOpen(p))
+			s.sessQ = append(s.sessQ, item{p: s.scaleOpen(p)})
 		default:
-			s.sessQ = append(s.sessQ, p)
+			s.sessQ = append(s.sessQ, item{p: p})
 		}
 	}
+	s.mu.Unlock()
+	s.bell.ring()
+}
+
+// sendRaw queues bytes the codec rejects, for the session's transport.
+func (s *server) sendRaw(r *rawData) {
+	s.mu.Lock()
+	s.sessQ = append(s.sessQ, item{raw: r})
 	s.mu.Unlock()
 	s.bell.ring()
 }
@@ -404,4 +443,3 @@ func (s *server) shutdown() {
 	s.wg.Wait()
 }
 
-var errStopped = errors.New("replay stopped")
