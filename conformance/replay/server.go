@@ -442,4 +442,3 @@ func (s *server) shutdown() {
 	}
 	s.wg.Wait()
 }
-
