@@ -2,17 +2,12 @@ package peer
 
 import (
 	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,21 +16,11 @@ import (
 	"time"
 )
 
-// Kind names a peer implementation: a folder under conformance/peers.
-type Kind string
-
-const (
-	// Node6 is engine.io 6 (protocol v4; v3 too with Options.AllowEIO3).
-	Node6 Kind = "node6"
-	// Node3 is engine.io 3 (protocol v3 only).
-	Node3 Kind = "node3"
-)
-
-// Kinds lists every known peer kind.
-func Kinds() []Kind { return []Kind{Node6, Node3} }
-
-// Close reasons as the Node peers report them in Sessions. They are
-// engine.io's own names, the same in engine.io 3 and 6.
+// Close reasons as the peers report them in Sessions. They are engine.io's
+// own names, the same in engine.io 3 and 6 and in the Go server; the Python
+// peer, whose python-engineio 4.3.4 gives no reason, infers the same words
+// from what it saw (a close packet, a missed ping, cmd:close, an oversized
+// POST).
 const (
 	// ReasonTransportClose: the client closed the session (close packet or
 	// a closed connection).
@@ -59,7 +44,7 @@ const (
 	stderrLimit  = 1 << 20          // bytes of stderr kept per peer
 )
 
-// Options configure a peer; zero values leave engine.io's defaults.
+// Options configure a peer; zero values leave the server's defaults.
 type Options struct {
 	PingInterval time.Duration // --ping-interval (rounded up to ms)
 	PingTimeout  time.Duration // --ping-timeout
@@ -69,8 +54,12 @@ type Options struct {
 	AllowEIO3    bool          // --allow-eio3 (node6; node3 speaks only v3 anyway)
 	Path         string        // --path, default "/engine.io"
 	Cookie       string        // --cookie NAME: handshake sets cookie NAME=<sid>
-	// UpgradeTimeout is --upgrade-timeout.
+	// UpgradeTimeout is --upgrade-timeout (ignored by the Python peer:
+	// python-engineio 4.3.4 has no such option).
 	UpgradeTimeout time.Duration
+	// AsyncMode is the Python peer's --async-mode: "aiohttp" (the default
+	// when empty), "eventlet" or "gevent". Other kinds refuse it.
+	AsyncMode string
 }
 
 func millis(d time.Duration) string {
@@ -80,6 +69,9 @@ func millis(d time.Duration) string {
 
 func (o Options) args() []string {
 	var a []string
+	if o.AsyncMode != "" {
+		a = append(a, "--async-mode", o.AsyncMode)
+	}
 	if o.PingInterval > 0 {
 		a = append(a, "--ping-interval", millis(o.PingInterval))
 	}
@@ -120,7 +112,6 @@ type Peer struct {
 
 	kind   Kind
 	opts   Options
-	dir    string
 	stderr *tailBuffer
 	client *http.Client
 
@@ -129,7 +120,7 @@ type Peer struct {
 	paused bool
 }
 
-// process is one run of `node server.js`.
+// process is one run of the peer's server program.
 type process struct {
 	cmd     *exec.Cmd
 	stdin   *os.File // write end; closing it tells the peer to exit
@@ -174,10 +165,12 @@ func Start(t testing.TB, kind Kind, opts Options) *Peer {
 		}
 		t.Skip(msg)
 	}
+	if opts.AsyncMode != "" && kind != Python {
+		t.Fatalf("peer %s: Options.AsyncMode is for the %s peer only", kind, Python)
+	}
 	p := &Peer{
 		kind:   kind,
 		opts:   opts,
-		dir:    Dir(kind),
 		stderr: &tailBuffer{limit: stderrLimit},
 		client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 	}
@@ -226,13 +219,10 @@ func (p *Peer) launch(port int) error {
 var errAddrInUse = errors.New("address in use")
 
 func (p *Peer) launchOnce(port int, deadline time.Time) error {
-	node, err := exec.LookPath("node")
+	cmd, err := Command(p.kind, append([]string{"--verbose", "--port", strconv.Itoa(port)}, p.opts.args()...)...)
 	if err != nil {
 		return err
 	}
-	args := append([]string{"server.js", "--verbose", "--port", strconv.Itoa(port)}, p.opts.args()...)
-	cmd := exec.Command(node, args...)
-	cmd.Dir = p.dir
 
 	// Own pipes (not StdinPipe & co.) so that cmd.Wait never waits on, or
 	// closes, a pipe that our readers still use.
@@ -435,6 +425,29 @@ func waitState(pr *process, stopped bool) error {
 	}
 }
 
+// Kill ends the peer at once with SIGKILL, as a crash would: it closes no
+// session and sends nothing. It returns once the process is gone. Restart
+// starts it again.
+func (p *Peer) Kill() error {
+	p.mu.Lock()
+	pr := p.proc
+	p.proc = nil
+	p.paused = false
+	p.mu.Unlock()
+	if pr == nil {
+		return errors.New("peer: not running")
+	}
+	defer pr.stdin.Close()
+	if err := pr.signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	if !waitOrTimeout(pr.done, killWait) {
+		return fmt.Errorf("peer: process did not exit within %v of SIGKILL", killWait)
+	}
+	waitOrTimeout(pr.drained, time.Second)
+	return nil
+}
+
 // Restart stops the peer and starts it again on the same port, with the same
 // options. All sessions are lost, as when a real server restarts.
 func (p *Peer) Restart(t testing.TB) error {
@@ -446,196 +459,6 @@ func (p *Peer) Restart(t testing.TB) error {
 	p.stderr.Write([]byte("--- restart ---\n"))
 	if err := p.launch(port); err != nil {
 		return fmt.Errorf("restart peer %s on port %d: %w", p.kind, port, err)
-	}
-	return nil
-}
-
-// Sessions is the peer's view of its Engine.IO sessions.
-type Sessions struct {
-	// Open lists the ids of the sessions that are open now.
-	Open []string `json:"open"`
-	// Closed lists the last 100 closed sessions, oldest first.
-	Closed []ClosedSession `json:"closed"`
-}
-
-// ClosedSession is a session the peer closed, with engine.io's reason
-// (see the Reason constants).
-type ClosedSession struct {
-	ID          string `json:"id"`
-	Reason      string `json:"reason"`
-	Description string `json:"description,omitempty"` // error message, if any
-	Transport   string `json:"transport"`             // transport at close time
-	Protocol    int    `json:"protocol"`              // 3 or 4
-}
-
-// IsOpen reports whether the session id is open.
-func (s Sessions) IsOpen(id string) bool {
-	for _, o := range s.Open {
-		if o == id {
-			return true
-		}
-	}
-	return false
-}
-
-// Find returns the closed session with the given id.
-func (s Sessions) Find(id string) (ClosedSession, bool) {
-	for i := len(s.Closed) - 1; i >= 0; i-- {
-		if s.Closed[i].ID == id {
-			return s.Closed[i], true
-		}
-	}
-	return ClosedSession{}, false
-}
-
-// Sessions fetches GET /peer/sessions.
-func (p *Peer) Sessions(ctx context.Context) (Sessions, error) {
-	p.mu.Lock()
-	url := p.URL + "/peer/sessions"
-	p.mu.Unlock()
-	var s Sessions
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return s, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return s, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return s, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return s, fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
-	}
-	if err := json.Unmarshal(body, &s); err != nil {
-		return s, fmt.Errorf("GET %s: %w", url, err)
-	}
-	return s, nil
-}
-
-// WaitClosed polls Sessions until the session id is reported closed and
-// returns it. Without a deadline in ctx it gives up after 10 s.
-func (p *Peer) WaitClosed(ctx context.Context, id string) (ClosedSession, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s, err := p.Sessions(ctx)
-		if err == nil {
-			if c, ok := s.Find(id); ok {
-				return c, nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			if err == nil {
-				err = fmt.Errorf("session %q still open=%v", id, s.IsOpen(id))
-			}
-			return ClosedSession{}, fmt.Errorf("wait for close of %q: %w (last: %v)", id, ctx.Err(), err)
-		case <-tick.C:
-		}
-	}
-}
-
-// Dir returns the absolute path of the peer folder of kind
-// (<module root>/conformance/peers/<kind>), or "" if the module root cannot
-// be found.
-func Dir(kind Kind) string {
-	root, err := moduleRoot()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(root, "conformance", "peers", string(kind))
-}
-
-var moduleRoot = sync.OnceValues(func() (string, error) {
-	// The source tree of this package, when the binary was built from it
-	// (always so for `go test`, unless -trimpath).
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		if root, ok := findGoMod(filepath.Dir(file)); ok {
-			return root, nil
-		}
-	}
-	if out, err := exec.Command("go", "env", "GOMOD").Output(); err == nil {
-		if gomod := strings.TrimSpace(string(out)); gomod != "" && gomod != os.DevNull {
-			return filepath.Dir(gomod), nil
-		}
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if root, ok := findGoMod(wd); ok {
-			return root, nil
-		}
-	}
-	return "", errors.New("cannot find the module root (go.mod)")
-})
-
-func findGoMod(dir string) (string, bool) {
-	for {
-		if fi, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !fi.IsDir() {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
-
-// Available reports whether the peer of kind can run: node is on PATH and
-// the folder's node_modules holds the engine.io version its package.json
-// pins. The error says what is missing.
-func Available(kind Kind) error {
-	known := false
-	for _, k := range Kinds() {
-		known = known || k == kind
-	}
-	if !known {
-		return fmt.Errorf("unknown peer kind %q", kind)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("node is not on PATH: %w", err)
-	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(root, "conformance", "peers", string(kind))
-	var want struct {
-		Dependencies map[string]string `json:"dependencies"`
-	}
-	if err := readJSON(filepath.Join(dir, "package.json"), &want); err != nil {
-		return err
-	}
-	var got struct {
-		Version string `json:"version"`
-	}
-	if err := readJSON(filepath.Join(dir, "node_modules", "engine.io", "package.json"), &got); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("engine.io is not installed in %s", dir)
-		}
-		return err
-	}
-	if w := want.Dependencies["engine.io"]; w != "" && w != got.Version {
-		return fmt.Errorf("%s has engine.io %s installed, package.json pins %s", dir, got.Version, w)
-	}
-	return nil
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies of every Node conformance peer
-# (conformance/peers/*/package-lock.json) with `npm ci`. A folder whose
-# node_modules already matches its lock file is left alone, so running this
-# again is cheap. Exits non-zero if any install fails.
+# Installs every conformance peer, skipping what is already current, so
+# running it again is cheap. Exits non-zero if any install fails.
+#
+#   - Node peers (conformance/peers/*/package-lock.json): `npm ci`, unless
+#     node_modules already matches the lock file.
+#   - python: Debian's python3-engineio, python3-aiohttp and
+#     python3-eventlet for /usr/bin/python3, with apt-get, unless that
+#     interpreter imports them already.
+#   - goserver: `go build` of its own module into goserver/bin/goserver
+#     (git-ignored); go's build cache makes a rebuild cheap.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+status=0
+
+# --- Node peers ---------------------------------------------------------
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "install.sh: node and npm are required (Node.js 20 or newer)" >&2
@@ -31,7 +40,6 @@ up_to_date() {
 	' "$dir/package-lock.json" "$dir/node_modules/.package-lock.json"
 }
 
-status=0
 found=0
 for lock in "$here"/*/package-lock.json; do
 	[ -e "$lock" ] || continue
@@ -53,4 +61,47 @@ if [ "$found" = 0 ]; then
 	echo "install.sh: no package-lock.json found under $here" >&2
 	exit 1
 fi
+
+# --- python-engineio (Debian packages) ----------------------------------
+
+# The interpreter Debian's packages install for; conformance/peer uses the
+# same one (EIO_PEER_PYTHON overrides both).
+python="${EIO_PEER_PYTHON:-/usr/bin/python3}"
+python_debs=(python3-engineio python3-aiohttp python3-eventlet)
+
+python_ready() {
+	[ -x "$python" ] && "$python" -c 'import engineio, aiohttp, eventlet' >/dev/null 2>&1
+}
+
+if python_ready; then
+	echo "peers: python is up to date ($("$python" -c 'import importlib.metadata as m; print("python-engineio", m.version("python-engineio"))'))"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	echo "peers: installing python (${python_debs[*]})"
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${python_debs[@]}"; }; then
+		echo "peers: apt-get install ${python_debs[*]} failed" >&2
+		status=1
+	elif ! python_ready; then
+		echo "peers: $python still cannot import engineio, aiohttp and eventlet" >&2
+		status=1
+	fi
+else
+	echo "peers: python needs Debian's ${python_debs[*]} for $python (run as root on Debian, or install them)" >&2
+	status=1
+fi
+
+# --- Go server (its own module) -----------------------------------------
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "install.sh: go is required for the goserver peer" >&2
+	status=1
+else
+	echo "peers: building goserver"
+	# touch: conformance/peer takes a binary older than its sources for a
+	# stale one, and go build leaves an up-to-date binary alone.
+	if ! (cd "$here/goserver" && GOFLAGS=-mod=readonly go build -o bin/goserver . && touch bin/goserver); then
+		echo "peers: go build failed in $here/goserver" >&2
+		status=1
+	fi
+fi
+
 exit "$status"
