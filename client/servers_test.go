@@ -41,6 +41,7 @@ type seen struct {
 type front struct {
 	*httptest.Server
 	refuseWS atomic.Bool // answer WebSocket handshakes with 503
+	target   atomic.Pointer[url.URL]
 
 	mu   sync.Mutex
 	reqs []seen
@@ -69,9 +70,12 @@ func tlsFront(t *testing.T, target string, configure func(*tls.Config)) *front {
 func newFront(t *testing.T, target string) *front {
 	u, err := url.Parse(target)
 	require.NoError(t, err)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
 	f := &front{}
+	f.target.Store(u)
+	rp := &httputil.ReverseProxy{
+		Rewrite:  func(pr *httputil.ProxyRequest) { pr.SetURL(f.target.Load()) },
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws := strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 		f.mu.Lock()
@@ -92,6 +96,13 @@ func (f *front) requests() []seen {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]seen(nil), f.reqs...)
+}
+
+// retarget makes the front forward to another server from now on.
+func (f *front) retarget(t *testing.T, target string) {
+	u, err := url.Parse(target)
+	require.NoError(t, err)
+	f.target.Store(u)
 }
 
 // reset forgets the requests recorded so far.

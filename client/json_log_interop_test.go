@@ -1,0 +1,124 @@
+package client_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eio-go/eio/client"
+	"github.com/eio-go/eio/conformance/peer"
+)
+
+// htmlJSON is a JSONCodec that does not escape HTML characters and counts
+// its calls.
+type htmlJSON struct{ marshals, unmarshals atomic.Int32 }
+
+func (j *htmlJSON) Marshal(v any) ([]byte, error) {
+	j.marshals.Add(1)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func (j *htmlJSON) Unmarshal(data []byte, v any) error {
+	j.unmarshals.Add(1)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// TestNodeCustomJSON sends and decodes through Options.JSON.
+func TestNodeCustomJSON(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	j := &htmlJSON{}
+	c := client.New(&client.Options{JSON: j})
+	rec := record(c)
+	connectMode(t, c, rec, p.URL, "websocket", nil)
+	require.NoError(t, c.Send(map[string]any{"html": "<b>", "n": 12345678901234567}))
+	m := rec.next(t, 5*time.Second)
+	require.Equal(t, `{"html":"<b>","n":12345678901234567}`, m.Text(), "encoding/json would have escaped <b>")
+	var back map[string]any
+	require.NoError(t, c.DecodeJSON(m, &back))
+	require.Equal(t, json.Number("12345678901234567"), back["n"], "the codec's UseNumber kept the precision")
+	require.Equal(t, int32(1), j.marshals.Load())
+	require.Equal(t, int32(1), j.unmarshals.Load())
+	require.Error(t, c.DecodeJSON(client.Message{Data: []byte("not json")}, &back))
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+}
+
+// TestNodeLoggingKeepsSecrets logs at Debug a session that sends an
+// Authorization header, a cookie from the jar and a Cookie header, upgrades
+// and exchanges messages: the log has state changes and packets but none
+// of those values. A client without a Logger writes nothing, not even to
+// the default logger.
+func TestNodeLoggingKeepsSecrets(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{Cookie: "io", PingInterval: 100 * time.Millisecond})
+	const token, jarCookie, headerCookie = "Bearer tok-SECRET-1", "jar-SECRET-2", "hdr-SECRET-3"
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	f := startFront(t, p.URL)
+	u, err := url.Parse(f.URL)
+	require.NoError(t, err)
+	jar.SetCookies(u, []*http.Cookie{{Name: "auth", Value: jarCookie}})
+	c := client.New(&client.Options{Logger: logger, HTTPClient: &http.Client{Jar: jar}})
+	rec := record(c)
+	connectMode(t, c, rec, f.URL, "upgrade", &client.ConnectOptions{Header: http.Header{
+		"Authorization": {token},
+		"Cookie":        {"manual=" + headerCookie},
+	}})
+	require.NoError(t, c.Send("hello"))
+	require.Equal(t, "hello", rec.next(t, 5*time.Second).Text())
+	require.Eventually(t, func() bool { return rec.pingCount() >= 2 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	reqs := f.requests()
+	require.NotEmpty(t, reqs)
+	for _, r := range reqs {
+		require.Equal(t, token, r.Header.Get("Authorization"), "the header was sent")
+		require.Contains(t, r.Header.Get("Cookie"), headerCookie)
+		require.Contains(t, r.Header.Get("Cookie"), jarCookie, "the jar's cookie was sent")
+	}
+
+	out := logs.String()
+	require.Contains(t, out, "level=INFO msg=\"eio: state\"")
+	require.Contains(t, out, "level=DEBUG msg=\"eio: packet out\"")
+	require.Contains(t, out, "level=DEBUG msg=\"eio: packet in\"")
+	require.Contains(t, out, "transport=websocket")
+	for _, secret := range []string{"SECRET", "tok-", "Bearer"} {
+		require.NotContains(t, out, secret)
+	}
+
+	// Silent by default: nothing reaches the default loggers either.
+	var global syncBuffer
+	oldSlog, oldOut, oldFlags := slog.Default(), log.Writer(), log.Flags()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&global, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	restore := func() {
+		slog.SetDefault(oldSlog)
+		log.SetOutput(oldOut)
+		log.SetFlags(oldFlags)
+	}
+	defer restore()
+	quiet := client.New(&client.Options{InsecureSkipVerify: true})
+	qrec := record(quiet)
+	connectMode(t, quiet, qrec, p.URL, "upgrade", nil)
+	require.NoError(t, quiet.Disconnect(testCtx(t, 5*time.Second)))
+	require.NoError(t, quiet.Wait(testCtx(t, 5*time.Second)))
+	restore()
+	require.Empty(t, strings.TrimSpace(global.String()))
+}
