@@ -1,0 +1,71 @@
+package record_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eio-go/eio/client"
+	"github.com/eio-go/eio/conformance/peer"
+	"github.com/eio-go/eio/conformance/record"
+	"github.com/eio-go/eio/conformance/replay"
+)
+
+// TestNode6RecordThenReplay records the eio client through the proxy
+// against the Node engine.io 6 peer — handshake, upgrade, a text and a
+// binary echo, a client close — then replays the recording against the
+// client.
+func TestNode6RecordThenReplay(t *testing.T) {
+	pr := peer.Start(t, peer.Node6, peer.Options{})
+	p, err := record.New(pr.URL, nil)
+	require.NoError(t, err)
+	front := httptest.NewServer(p)
+	defer front.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := client.New(nil)
+	var mu sync.Mutex
+	got := make(chan struct{}, 4)
+	upgraded := make(chan struct{}, 1)
+	c.OnMessage(func(client.Message) { mu.Lock(); got <- struct{}{}; mu.Unlock() })
+	c.OnUpgrade(func(string) { upgraded <- struct{}{} })
+	require.NoError(t, c.Connect(ctx, front.URL, nil))
+	require.NoError(t, c.Send("hello"))
+	for i := 0; i < 1; i++ {
+		select {
+		case <-got:
+		case <-ctx.Done():
+			t.Fatal("no echo")
+		}
+	}
+	select {
+	case <-upgraded:
+	case <-ctx.Done():
+		t.Fatal("no upgrade")
+	}
+	require.NoError(t, c.Send([]byte{1, 2, 3}))
+	select {
+	case <-got:
+	case <-ctx.Done():
+		t.Fatal("no binary echo")
+	}
+	require.NoError(t, c.Disconnect(ctx))
+	require.NoError(t, p.Close())
+
+	cases, err := replay.Load(p.HAR())
+	require.NoError(t, err)
+	require.Len(t, cases, 1)
+	rep, err := cases[0].Run(ctx, &replay.Options{Speed: 4})
+	require.NoError(t, err)
+	var b strings.Builder
+	_ = rep.WriteText(&b)
+	require.True(t, rep.OK(), b.String())
+	require.Equal(t, []string{"websocket"}, rep.Upgrades)
+	require.True(t, cases[0].RunMachine().OK())
+}
