@@ -4,7 +4,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 60s
 BIN         := bin/eio
 
-.PHONY: all build test interop demo lint fuzz peers docs bench clean
+.PHONY: all build test interop demo traces lint fuzz peers docs bench clean
 
 all: lint test
 
@@ -23,8 +23,20 @@ test: peers
 interop: peers
 	$(GO) test -race -count=1 -timeout 10m -run 'Node' ./client/... ./cmd/... ./conformance/...
 
-demo: peers build
-	bash conformance/peers/demo.sh $(BIN)
+# Replays a bundled trace against the client: no outside server is needed.
+# It prints the session as a Mermaid diagram, replays it step by step
+# (client upgrades polling -> websocket), then runs the state machine alone
+# on the same trace.
+DEMO_TRACE ?= conformance/testdata/traces/v4-upgrade.har
+demo: build
+	$(BIN) replay -mermaid $(DEMO_TRACE)
+	$(BIN) replay -v $(DEMO_TRACE)
+	$(BIN) replay -machine $(DEMO_TRACE)
+
+# Re-records the trace corpus (conformance/testdata/traces) with the
+# reference JavaScript client through `eio proxy` against the Node peers.
+traces: peers build
+	bash conformance/traces-tools/record.sh $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
