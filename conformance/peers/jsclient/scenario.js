@@ -182,6 +182,24 @@ const scenarios = {
       s.close();
     },
   },
+  'server-burst': {
+    opts: { transports: ['polling'] },
+    async run(s) {
+      await s.opened;
+      s.send('cmd:burst:50');
+      await s.messagesAtLeast(50);
+      s.close();
+    },
+  },
+  'upgrade-heartbeat': {
+    opts: { transports: ['polling', 'websocket'] },
+    async run(s) {
+      await s.opened;
+      await s.upgraded;
+      await s.pingsAtLeast(3);
+      s.close();
+    },
+  },
   burst: {
     opts: { transports: ['polling'] },
     async run(s) {
