@@ -200,6 +200,27 @@ const scenarios = {
       s.close();
     },
   },
+  'upgrade-burst': {
+    // The server's burst arrives while the client probes the WebSocket.
+    opts: { transports: ['polling', 'websocket'] },
+    async run(s) {
+      await s.opened;
+      s.send('cmd:burst:20');
+      await s.messagesAtLeast(20);
+      await s.upgraded;
+      s.send('after');
+      await s.messagesAtLeast(21);
+      s.close();
+    },
+  },
+  'upgrade-server-close': {
+    opts: { transports: ['polling', 'websocket'] },
+    async run(s) {
+      await s.opened;
+      await s.upgraded;
+      s.send('cmd:close');
+    },
+  },
   burst: {
     opts: { transports: ['polling'] },
     async run(s) {
