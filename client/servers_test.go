@@ -130,23 +130,34 @@ type fwdProxy struct {
 }
 
 func startProxy(t *testing.T) *fwdProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := newProxy()
 	require.NoError(t, err)
+	t.Cleanup(p.close)
+	return p
+}
+
+func newProxy() (*fwdProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
 	p := &fwdProxy{ln: ln, URL: &url.URL{Scheme: "http", Host: ln.Addr().String()},
 		conns: map[net.Conn]struct{}{}, upstream: map[string]bool{}}
 	p.wg.Add(1)
 	go p.serve()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.mu.Lock()
-		p.closed = true
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
+	return p, nil
+}
+
+// close stops the proxy and waits for its goroutines.
+func (p *fwdProxy) close() {
+	_ = p.ln.Close()
+	p.mu.Lock()
+	p.closed = true
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
 }
 
 // track records c for the cleanup, or closes it when that already ran.
