@@ -9,8 +9,10 @@ import (
 // closedError is the type of [ErrClosed]; it also matches net.ErrClosed.
 type closedError struct{}
 
+// Error returns the message of [ErrClosed].
 func (closedError) Error() string { return "eio: client is not connected" }
 
+// Is makes [ErrClosed] match net.ErrClosed.
 func (closedError) Is(target error) bool { return target == net.ErrClosed }
 
 // Sentinels for errors.Is.
@@ -41,10 +43,11 @@ var (
 // *fsm.ProtocolError for a bad handshake, a context error for a timeout,
 // or a network error.
 type ConnectError struct {
-	URL string
-	Err error
+	URL string // the Engine.IO endpoint, query included
+	Err error  // the cause; errors.Join of each attempt's when several were made
 }
 
+// Error returns "eio: connect URL: cause".
 func (e *ConnectError) Error() string {
 	return fmt.Sprintf("eio: connect %s: %v", e.URL, e.Err)
 }

@@ -10,6 +10,7 @@ type MessageTooLargeError struct {
 	Max  int // the server's maxPayload
 }
 
+// Error describes the sizes.
 func (e *MessageTooLargeError) Error() string {
 	return fmt.Sprintf("eio: message too large: %d bytes encoded, server maxPayload is %d", e.Size, e.Max)
 }

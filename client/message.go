@@ -70,18 +70,18 @@ type State = fsm.State
 
 // ConnectInfo describes a new session to connect handlers.
 type ConnectInfo struct {
-	SID          string
-	Transport    string
-	Upgrades     []string
-	PingInterval time.Duration
-	PingTimeout  time.Duration
-	MaxPayload   int
+	SID          string        // the session id
+	Transport    string        // the transport that carried the handshake
+	Upgrades     []string      // the transports the server offers to upgrade to
+	PingInterval time.Duration // the server's heartbeat period
+	PingTimeout  time.Duration // how long past a period the server waits
+	MaxPayload   int           // the server's maxPayload in bytes, 0 when unknown
 }
 
 // StateChange describes one transition of the lifecycle machine.
 type StateChange struct {
-	From, To State
-	Event    fsm.Event
+	From, To State     // the states before and after
+	Event    fsm.Event // the machine's event that caused it
 }
 
 // packetFor turns a Send argument into a message packet.

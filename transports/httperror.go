@@ -12,7 +12,7 @@ import (
 // fields of the server's JSON error body when it sent one.
 type HTTPError struct {
 	Method  string // "GET", "POST", or "WebSocket" for a refused handshake
-	Status  int
+	Status  int    // the HTTP status code
 	Body    []byte // the start of the response body
 	Code    int    // the JSON body's "code", or -1 when absent
 	Message string // the JSON body's "message", or the text of the body
@@ -50,6 +50,7 @@ func NewHTTPError(method string, status int, body []byte) *HTTPError {
 	return e
 }
 
+// Error returns "METHOD: HTTP status: message (code N)".
 func (e *HTTPError) Error() string {
 	s := fmt.Sprintf("%s: HTTP %d", e.Method, e.Status)
 	if e.Message != "" {

@@ -4,6 +4,9 @@
 // Each Read is one long-poll GET; each Write is one POST whose body is a
 // payload of packets. The transport adds EIO, transport=polling, the sid
 // and the timestamp parameter to every request, sends the configured
-// headers, and reports non-200 answers as [transports.HTTPError]. It keeps
-// no goroutine of its own: Close cancels the requests in flight.
+// headers, and reports non-200 answers as [transports.HTTPError]. The
+// handshake GET and every POST are bounded by the configured request
+// timeout; a long-poll GET of a known session by pingInterval +
+// pingTimeout + that timeout. It keeps no goroutine of its own: Close
+// cancels the requests in flight.
 package polling

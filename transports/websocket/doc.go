@@ -5,5 +5,9 @@
 // packet, text packets as text frames and binary messages as binary frames.
 // The handshake request carries the configured headers and goes through
 // the configured *http.Client, so its cookie jar, proxy and TLS settings
-// apply. The read limit follows the session's maxPayload.
+// apply; it is bounded by the configured request timeout, and a refused
+// handshake is reported as a [transports.HTTPError] with the start of the
+// server's body. [NewRegistration] adds coder/websocket dial options
+// (subprotocols, compression). The read limit follows the session's
+// maxPayload. WebSocket handshakes carry no timestamp parameter.
 package websocket
