@@ -42,7 +42,7 @@ func (d *Divergence) String() string {
 		fmt.Fprintf(&b, "%s %s packet #%d: expected %s, got %s", d.Transport, d.Dir, d.Index,
 			describe(d.Expected), describe(d.Got))
 	} else {
-		b.WriteString("ending")
+		b.WriteString("session")
 	}
 	fmt.Fprintf(&b, " (client state %s)", d.State)
 	if d.Msg != "" {

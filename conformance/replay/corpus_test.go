@@ -2,7 +2,6 @@ package replay_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ func TestCorpus(t *testing.T) {
 			require.NotEmpty(t, cases)
 			for _, c := range cases {
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				rep, err := c.Run(ctx, &replay.Options{Speed: 2})
+				rep, err := c.Run(ctx, nil)
 				cancel()
 				require.NoError(t, err)
 				if !rep.OK() || testing.Verbose() {
@@ -38,5 +37,4 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-	_ = os.Stdout
 }
