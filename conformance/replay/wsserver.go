@@ -109,4 +109,3 @@ func (s *server) wsWriter(ctx context.Context, conn *ws.Conn) {
 		}
 	}
 }
-
