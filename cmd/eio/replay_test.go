@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/eio-go/eio/conformance/har"
 )
 
 const traceDir = "../../conformance/testdata"
@@ -74,4 +76,19 @@ func TestReplayUnreadable(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	code, _, _ = execCLI("replay")
 	require.Equal(t, exitUsage, code)
+}
+
+// TestReplaySeveralSessions replays a HAR holding two sessions in turn.
+func TestReplaySeveralSessions(t *testing.T) {
+	a, err := har.ReadFile(traceDir + "/traces/v4-polling.har")
+	require.NoError(t, err)
+	b, err := har.ReadFile(traceDir + "/traces/v4-websocket.har")
+	require.NoError(t, err)
+	a.Entries = append(a.Entries, b.Entries...)
+	both := filepath.Join(t.TempDir(), "both.har")
+	require.NoError(t, har.WriteFile(both, a))
+	code, out, errs := execCLI("replay", "-speed", "4", both)
+	require.Equal(t, exitOK, code, out+errs)
+	require.Contains(t, out, "PASS both.har#1")
+	require.Contains(t, out, "PASS both.har#2")
 }
