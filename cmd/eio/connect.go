@@ -33,6 +33,7 @@ type connectFlags struct {
 	linger      time.Duration
 	timeout     time.Duration
 	json        bool
+	record      string
 	binaryBytes [][]byte
 	header      http.Header
 }
@@ -52,6 +53,7 @@ func parseConnect(args []string, stderr io.Writer) (*connectFlags, string, error
 	fs.DurationVar(&f.linger, "linger", 0, "once the sends are done and -expect is met, stay connected this long, then disconnect")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up after this long")
 	fs.BoolVar(&f.json, "json", false, "print events as JSON lines on stdout")
+	fs.StringVar(&f.record, "record", "", "write the session's packets as a HAR to this file when it ends (see docs/tracing.md)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: eio connect [flags] URL")
 		fs.PrintDefaults()
@@ -102,6 +104,14 @@ func connectCmd(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	c := client.New(nil)
+	if f.record != "" {
+		rec, err := recordPackets(c, rawURL, f)
+		if err != nil {
+			fmt.Fprintf(stderr, "eio connect: -record: %v\n", err)
+			return exitUsage
+		}
+		defer rec(stderr)
+	}
 	var (
 		mu       sync.Mutex
 		received int

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/eio-go/eio/client"
+	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/conformance/record"
 )
 
@@ -71,4 +73,26 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stderr, "eio proxy: wrote %s (%d entries)\n", *out, len(p.HAR().Entries))
 	return exitOK
+}
+
+// recordPackets makes c report its packets to a HAR recorder for
+// connect -record, and returns the function that writes the file once the
+// session is over.
+func recordPackets(c *client.Client, rawURL string, f *connectFlags) (func(io.Writer), error) {
+	rec, err := record.NewPackets(rawURL, f.path, codec.Revision(f.eio))
+	if err != nil {
+		return nil, err
+	}
+	c.OnPacket(func(d client.Direction, transport string, p codec.Packet) {
+		rec.Packet(d == client.Outbound, transport, p)
+	})
+	return func(stderr io.Writer) {
+		// Handlers have all run once the session is over.
+		_ = c.Wait(context.Background())
+		reason, _ := c.Reason()
+		rec.End(reason == client.ReasonServerDisconnect)
+		if err := rec.WriteFile(f.record); err != nil {
+			fmt.Fprintf(stderr, "eio connect: -record: %v\n", err)
+		}
+	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eio-go/eio/conformance/har"
+	"github.com/eio-go/eio/conformance/peer"
 )
 
 func TestProxyRecordsUntilCancelled(t *testing.T) {
@@ -62,4 +63,16 @@ func TestProxyUsage(t *testing.T) {
 	require.Equal(t, exitUsage, code, "-o is required")
 	code, _, _ = execCLI("proxy", "-target", "ftp://x", "-o", filepath.Join(t.TempDir(), "x.har"))
 	require.Equal(t, exitUsage, code)
+}
+
+// TestConnectRecordNode6 records a connect session with -record, then
+// replays the file.
+func TestConnectRecordNode6(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	out := filepath.Join(t.TempDir(), "connect.har")
+	code, stdout, errs := execCLI("connect", "-record", out, "-send", "hello", "-expect", "1", "-timeout", "20s", p.URL)
+	require.Equal(t, exitOK, code, stdout+errs)
+	code, stdout, errs = execCLI("replay", "-speed", "4", out)
+	require.Equal(t, exitOK, code, stdout+errs)
+	require.Contains(t, stdout, "PASS connect.har#1")
 }
