@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return replayCmd(args[1:], stdout, stderr)
 	case "proxy":
 		return proxyCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -58,6 +60,7 @@ func usage(w io.Writer) {
   eio connect [flags] URL
   eio replay [-json] [-machine] [-speed X] [-mermaid] TRACE.har
   eio proxy -target URL -o out.har [-listen 127.0.0.1:PORT]
+  eio bench [-rounds 5] [-o docs/performance.md] [-quick] [-cpuprofile DIR]
 `)
 }
 
