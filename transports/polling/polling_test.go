@@ -1,0 +1,94 @@
+package polling_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/transports"
+	"github.com/eio-go/eio/transports/polling"
+)
+
+// TestRequestTimeout checks which requests the request timeout bounds: the
+// handshake GET and POSTs; a long-poll GET of a known session gets
+// pingInterval + pingTimeout + the request timeout.
+func TestRequestTimeout(t *testing.T) {
+	const rt = 100 * time.Millisecond
+	var hold atomic.Int64 // how long the server holds the next GET; <0: forever
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // so that the server notices a client going away
+		if r.Method == http.MethodPost {
+			<-r.Context().Done()
+			return
+		}
+		d := time.Duration(hold.Load())
+		if d < 0 {
+			<-r.Context().Done()
+			return
+		}
+		select {
+		case <-time.After(d):
+			_, _ = w.Write([]byte("6"))
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL + "/engine.io/")
+	require.NoError(t, err)
+	tr, err := polling.Open(context.Background(), transports.Config{URL: u, Revision: codec.V4, RequestTimeout: rt})
+	require.NoError(t, err)
+	defer tr.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	hold.Store(-1)
+	start := time.Now()
+	_, err = tr.Read(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the handshake GET is bounded")
+	require.Less(t, time.Since(start), 5*time.Second)
+
+	err = tr.Write(ctx, []codec.Packet{codec.TextMessage("x")})
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a POST is bounded")
+
+	tr.(transports.SessionAware).SetSession(codec.Handshake{SID: "s", PingInterval: 300 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	hold.Store(int64(250 * time.Millisecond))
+	pkts, err := tr.Read(ctx)
+	require.NoError(t, err, "a long poll outlasts the request timeout")
+	require.Len(t, pkts, 1)
+	require.Equal(t, codec.Noop, pkts[0].Type)
+
+	hold.Store(-1)
+	start = time.Now()
+	_, err = tr.Read(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "but not the heartbeat")
+	require.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond)
+}
+
+// TestHTTPError checks that a refusal carries the status and the parsed
+// body.
+func TestHTTPError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"code":1,"message":"Session ID unknown"}`))
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	tr, err := polling.Open(context.Background(), transports.Config{URL: u, Revision: codec.V4, SID: "gone"})
+	require.NoError(t, err)
+	_, err = tr.Read(context.Background())
+	var he *transports.HTTPError
+	require.ErrorAs(t, err, &he)
+	require.Equal(t, transports.HTTPError{Method: "GET", Status: 400, Body: []byte(`{"code":1,"message":"Session ID unknown"}`),
+		Code: 1, Message: "Session ID unknown"}, *he)
+	require.NoError(t, tr.Close(context.Background()))
+}
