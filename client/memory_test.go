@@ -14,6 +14,7 @@ import (
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/fsm"
 	"github.com/eio-go/eio/transports"
 )
 
@@ -93,6 +94,11 @@ func (s *memServer) serve(p *memPipe, sid string) {
 			case pk.Type == codec.Message && !pk.Binary && string(pk.Data) == "close":
 				send(codec.Packet{Type: codec.Close})
 				return
+			case pk.Type == codec.Message && !pk.Binary && string(pk.Data) == "misbehave":
+				// A v4 server never sends a pong outside a probe.
+				if !send(codec.Packet{Type: codec.Pong}) {
+					return
+				}
 			case pk.Type == codec.Message:
 				if !send(pk) {
 					return
@@ -207,6 +213,18 @@ func TestMemoryTransport(t *testing.T) {
 	require.Equal(t, "mem-2", c.SID())
 	require.NoError(t, c.Send("close"))
 	require.Equal(t, client.ReasonServerDisconnect, rec.disconnected(t, 5*time.Second))
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	srv.wg.Wait()
+
+	// A third, in which the server breaks the protocol.
+	require.NoError(t, c.Connect(testCtx(t, 5*time.Second), "http://memory.invalid", &client.ConnectOptions{Transports: []string{"memory"}}))
+	require.NoError(t, c.Send("misbehave"))
+	require.Equal(t, client.ReasonProtocolError, rec.disconnected(t, 5*time.Second))
+	_, err = c.Reason()
+	require.ErrorIs(t, err, fsm.ErrProtocol)
+	var pe *fsm.ProtocolError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, codec.Pong, pe.Packet.Type)
 	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
 	srv.wg.Wait()
 	requireNoGoroutines(t)

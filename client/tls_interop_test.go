@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,6 +122,31 @@ func TestNodeTLSClientCertificate(t *testing.T) {
 			require.Equal(t, client.Message{Data: []byte{1, 2, 3}, Binary: true}, rec.next(t, 5*time.Second))
 			require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
 		})
+	}
+	requireNoGoroutines(t)
+}
+
+// TestNodeURLSchemes connects with ws:// and wss:// URLs as well as
+// http:// and https:// ones; polling uses the matching HTTP scheme.
+func TestNodeURLSchemes(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	f := tlsFront(t, p.URL, nil)
+	roots := x509.NewCertPool()
+	roots.AddCert(f.Certificate())
+	for _, raw := range []string{
+		p.URL,
+		strings.Replace(p.URL, "http://", "ws://", 1),
+		f.URL,
+		strings.Replace(f.URL, "https://", "wss://", 1),
+	} {
+		for _, mode := range modes {
+			c := client.New(&client.Options{TLSConfig: &tls.Config{RootCAs: roots}})
+			rec := record(c)
+			connectMode(t, c, rec, raw, mode.name, nil)
+			require.NoError(t, c.Send(raw))
+			require.Equal(t, raw, rec.next(t, 5*time.Second).Text())
+			require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+		}
 	}
 	requireNoGoroutines(t)
 }
