@@ -56,8 +56,12 @@ fuzz:
 docs:
 	$(GO) test ./fsm -run TestStateDiagramUpToDate -update
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./codec ./fsm
+# Go benchmarks, then eio bench against the Node peer (eio, the floor,
+# zishang520, engine.io-client), with profiles; regenerates docs/performance.md.
+bench: peers build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./codec ./fsm ./client > bin/gobench.txt || { cat bin/gobench.txt; exit 1; }
+	cat bin/gobench.txt
+	$(BIN) bench -rounds 5 -gobench bin/gobench.txt -cpuprofile bin/bench-profiles -o docs/performance.md
 
 clean:
 	rm -rf bin

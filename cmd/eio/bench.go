@@ -48,8 +48,8 @@ func (c benchCase) args() []string {
 
 // benchCases returns the measurements of one round.
 func benchCases(quick bool) []benchCase {
-	rtt, msgs, poll, conns, idle := 2000, 100_000, 50_000, 20, 1000
-	pipeTime, pollTime := 30*time.Second, 5*time.Second
+	rtt, msgs, poll, conns, idle := 2000, 100_000, 50_000, 15, 1000
+	pipeTime, pollTime := 30*time.Second, 3*time.Second
 	if quick {
 		rtt, msgs, poll, conns, idle = 300, 10_000, 5_000, 5, 200
 		pipeTime, pollTime = 10*time.Second, 2*time.Second

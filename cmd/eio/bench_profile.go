@@ -69,9 +69,11 @@ func profileRun(peer *benchPeer, clients []benchClientSpec, c benchCase, f bench
 		return nil, fmt.Errorf("profiles need the eio and floor clients")
 	}
 	p := &profileSummary{dir: dir}
+	c.n *= 2 // more samples
+	c.id += "-x2"
 	eioCPU, eioMem := filepath.Join(dir, "eio-"+c.id+".cpu.pprof"), filepath.Join(dir, "eio-"+c.id+".alloc.pprof")
 	floorCPU := filepath.Join(dir, "floor-"+c.id+".cpu.pprof")
-	p.eio = runBenchWorker(peer, eioSpec, c, f.workerMax, []string{"-cpuprofile", eioCPU, "-memprofile", eioMem})
+	p.eio = runBenchWorker(peer, eioSpec, c, f.workerMax, []string{"-cpuprofile", eioCPU, "-memprofile", eioMem, "-count-writes"})
 	fmt.Fprintf(log, "profile %-18s eio         %s\n", c.id, p.eio.brief())
 	p.floor = runBenchWorker(peer, floorSpec, c, f.workerMax, []string{"-cpuprofile", floorCPU})
 	fmt.Fprintf(log, "profile %-18s floor       %s\n", c.id, p.floor.brief())
@@ -148,6 +150,13 @@ func (p *profileSummary) write(w func(string, ...any)) {
 	w("`eio bench -cpuprofile %s` profiled one more pipelined 32 B text run of eio and of the floor\n", filepath.Base(p.dir))
 	w("(CPU, and for eio every allocation sampled at 4 KiB). eio: %s; floor: %s.\n", p.eio.brief(), p.floor.brief())
 	w("The profiles are in that directory; `go tool pprof -http : FILE` shows them.\n\n")
+	if p.eio.TransportWrites > 0 {
+		w("Batching: in the measured part eio's machine handed the WebSocket transport %d Write calls for %d packets,\n",
+			p.eio.TransportWrites, p.eio.TransportPackets)
+		w("%.2f packets per call; the transport made %.2f write system calls per message (%d in all) and %.2f read system calls.\n\n",
+			float64(p.eio.TransportPackets)/float64(p.eio.TransportWrites), float64(p.eio.Writes)/float64(p.eio.Messages), p.eio.Writes,
+			float64(p.eio.Reads)/float64(p.eio.Messages))
+	}
 	w("Where the client's CPU goes (cumulative share of the CPU samples, and that share of the CPU per message):\n\n")
 	w("| part | eio | eio per message | floor | floor per message |\n|---|---|---|---|---|\n")
 	for _, a := range p.areas {

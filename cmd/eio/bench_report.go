@@ -138,6 +138,23 @@ func (r *benchRun) writeResults(w func(string, ...any)) {
 		}
 		w("\n")
 	}
+	w("| connects over %v, left out of the times (websocket / polling / upgraded, all rounds) |", connectLimit)
+	for _, c := range r.clients {
+		if c.na != "" {
+			w(" n/a |")
+			continue
+		}
+		var parts []string
+		for _, id := range []string{"connect-websocket", "connect-polling", "connect-upgrade"} {
+			var n int64
+			for _, res := range r.results[id][c.name] {
+				n += res.Failures
+			}
+			parts = append(parts, fmt.Sprint(n))
+		}
+		w(" %s |", strings.Join(parts, " / "))
+	}
+	w("\n")
 	for _, c := range r.clients {
 		if errs := r.errorsOf(c.name); len(errs) > 0 {
 			w("\nFailed runs of %s (left out of the medians): %s.\n", c.name, strings.Join(errs, "; "))

@@ -70,15 +70,21 @@ type benchResult struct {
 	ElapsedNS int64 `json:"elapsed_ns"` // pipe: first send to last echo
 	UserNS    int64 `json:"user_ns"`    // CPU of the measured part
 	SysNS     int64 `json:"sys_ns"`
-	Mallocs   int64 `json:"mallocs"`    // heap allocations of the measured part
-	HWMKB     int64 `json:"hwm_kb"`     // peak RSS of the process (VmHWM)
-	MedianNS  int64 `json:"median_ns"`  // rtt and connect
-	P99NS     int64 `json:"p99_ns"`     // rtt and connect
-	Reads     int64 `json:"reads"`      // pipe: read system calls of the measured part
-	Writes    int64 `json:"writes"`     // pipe: write system calls of the measured part
-	ConnRSS   int64 `json:"conn_rss"`   // idle: RSS bytes per connection
-	ConnGo    int64 `json:"conn_go"`    // idle: goroutines per connection ×1000
-	ServerCPU int64 `json:"server_cpu"` // filled by the coordinator: the server's CPU ns during the run
+	Mallocs   int64 `json:"mallocs"`   // heap allocations of the measured part
+	HWMKB     int64 `json:"hwm_kb"`    // peak RSS of the process (VmHWM)
+	MedianNS  int64 `json:"median_ns"` // rtt and connect
+	P99NS     int64 `json:"p99_ns"`    // rtt and connect
+	Reads     int64 `json:"reads"`     // pipe: read system calls of the measured part
+	Writes    int64 `json:"writes"`    // pipe: write system calls of the measured part
+	ConnRSS   int64 `json:"conn_rss"`  // idle: RSS bytes per connection
+	ConnGo    int64 `json:"conn_go"`   // idle: goroutines per connection ×1000
+	Failures  int64 `json:"failures"`  // connect: attempts over connectLimit
+
+	// eio with -count-writes: Transport.Write calls and their packets in
+	// the measured part.
+	TransportWrites  int64 `json:"transport_writes,omitempty"`
+	TransportPackets int64 `json:"transport_packets,omitempty"`
+	ServerCPU        int64 `json:"server_cpu"` // filled by the coordinator: the server's CPU ns during the run
 
 	Error string `json:"error,omitempty"`
 }
@@ -116,6 +122,7 @@ func workerFlags(args []string, stderr io.Writer) (*workerConfig, error) {
 	fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "give up after this long")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured part")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile of the measured part")
+	fs.BoolVar(&writeStats.on, "count-writes", false, "eio: count Transport.Write calls and their packets")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -310,6 +317,7 @@ func runPipe(ctx context.Context, cfg *workerConfig, dial benchDialer, res *benc
 	if err != nil {
 		return err
 	}
+	tw0, tp0 := writeStats.calls.Load(), writeStats.packets.Load()
 	r0, w0 := procIO()
 	u0, s0 := cpuTimes()
 	e0 := echoes.count()
@@ -319,6 +327,7 @@ func runPipe(ctx context.Context, cfg *workerConfig, dial benchDialer, res *benc
 	e1 := echoes.count()
 	u1, s1 := cpuTimes()
 	r1, w1 := procIO()
+	tw1, tp1 := writeStats.calls.Load(), writeStats.packets.Load()
 	stop()
 	runtime.ReadMemStats(&m1)
 	if err != nil {
@@ -332,6 +341,7 @@ func runPipe(ctx context.Context, cfg *workerConfig, dial benchDialer, res *benc
 	res.UserNS, res.SysNS = int64(u1-u0), int64(s1-s0)
 	res.Mallocs = int64(m1.Mallocs - m0.Mallocs)
 	res.Reads, res.Writes = r1-r0, w1-w0
+	res.TransportWrites, res.TransportPackets = tw1-tw0, tp1-tp0
 	if r0 < 0 {
 		res.Reads, res.Writes = -1, -1
 	}
@@ -371,8 +381,14 @@ func runConnect(ctx context.Context, cfg *workerConfig, dial benchDialer, res *b
 	samples := make([]time.Duration, 0, cfg.n)
 	for i := range cfg.warmup + cfg.n {
 		start := time.Now()
-		c, err := dial(ctx, cfg.url, cfg.mode, func() {})
-		if err != nil {
+		dctx, cancel := context.WithTimeout(ctx, connectLimit)
+		c, err := dial(dctx, cfg.url, cfg.mode, func() {})
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && res.Failures < int64(cfg.n):
+			res.Failures++ // counted, and left out of the times
+			continue
+		case err != nil:
 			return fmt.Errorf("connect %d: %w", i, err)
 		}
 		if i >= cfg.warmup {
@@ -383,6 +399,10 @@ func runConnect(ctx context.Context, cfg *workerConfig, dial benchDialer, res *b
 	res.MedianNS, res.P99NS = quantiles(samples)
 	return nil
 }
+
+// connectLimit bounds one connect; a connect that takes longer counts as
+// a failure.
+const connectLimit = 5 * time.Second
 
 // idleParallel bounds the connects in flight while opening idle
 // connections.
@@ -399,7 +419,9 @@ func runIdle(ctx context.Context, cfg *workerConfig, dial benchDialer, res *benc
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			conns[i], errs[i] = dial(ctx, cfg.url, cfg.mode, func() {})
+			dctx, cancel := context.WithTimeout(ctx, 3*connectLimit)
+			defer cancel()
+			conns[i], errs[i] = dial(dctx, cfg.url, cfg.mode, func() {})
 		})
 	}
 	wg.Wait()
