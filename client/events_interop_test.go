@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/conformance/peer"
+	"github.com/eio-go/eio/transports"
 )
 
 type tracedPacket struct {
@@ -148,4 +150,42 @@ func TestNodeConnectFromDisconnectHandler(t *testing.T) {
 	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
 	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
 	requireNoGoroutines(t)
+}
+
+// TestNodeStateAndUpgradeEvents refuses the WebSocket at a front: the
+// upgrade error handler gets the refusal, the session goes on on polling,
+// and the state handler sees every transition in order.
+func TestNodeStateAndUpgradeEvents(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	f := startFront(t, p.URL)
+	f.refuseWS.Store(true)
+	c := client.New(nil)
+	rec := record(c)
+	upErrs := make(chan error, 1)
+	c.OnUpgradeError(func(err error) { upErrs <- err })
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), f.URL, nil))
+	err := within(t, upErrs, 10*time.Second, "upgrade error")
+	var he *transports.HTTPError
+	require.ErrorAs(t, err, &he)
+	require.Equal(t, http.StatusServiceUnavailable, he.Status)
+	require.NoError(t, c.Send("still polling"))
+	require.Equal(t, "still polling", rec.next(t, 5*time.Second).Text())
+	require.Equal(t, "polling", c.Transport())
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var got []string
+	for _, ch := range rec.states {
+		got = append(got, string(ch.From)+" -"+string(ch.Event)+"-> "+string(ch.To))
+	}
+	require.Equal(t, []string{
+		"disconnected -connect-> handshaking",
+		"handshaking -handshake_ok-> open",
+		"open -upgrade_probe-> upgrading",
+		"upgrading -upgrade_failed-> open",
+		"open -close-> closing",
+		"closing -closed-> disconnected",
+	}, got)
 }
