@@ -189,6 +189,8 @@ func (c *Case) script() []step {
 				count[e.Transport]++
 				lastAt = e.Time
 			}
+		case e.Dir == trace.ServerToClient && e.Kind == trace.HTTPError && e.Transport == trace.WebSocket:
+			// Answers a WebSocket request whenever it comes: see wsOutcomes.
 		case e.Dir == trace.ServerToClient && e.Kind == trace.HTTPError:
 			add(step{kind: stepHTTPError, event: i, at: e.Time, transport: e.Transport,
 				status: e.Status, body: e.Body, method: c.method(e)})
@@ -212,6 +214,32 @@ func (c *Case) script() []step {
 		}
 	}
 	return steps
+}
+
+// wsOutcome is how the recorded server answered one WebSocket request:
+// it accepted it, refused it with an HTTP error, or never answered
+// (status 0: the socket never opened).
+type wsOutcome struct {
+	accept bool
+	status int
+	body   []byte
+}
+
+// wsOutcomes lists the answers to the session's WebSocket requests, in
+// order. Each answers the WebSocket request it belongs to whenever the
+// client makes it, not at a recorded time.
+func (c *Case) wsOutcomes() []wsOutcome {
+	var out []wsOutcome
+	for _, e := range c.Session.Events {
+		switch {
+		case e.Transport != trace.WebSocket:
+		case e.Kind == trace.WSOpen:
+			out = append(out, wsOutcome{accept: true})
+		case e.Kind == trace.HTTPError:
+			out = append(out, wsOutcome{status: e.Status, body: e.Body})
+		}
+	}
+	return out
 }
 
 // rawOf returns the raw bytes that stand behind a server event, counting

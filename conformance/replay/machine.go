@@ -112,6 +112,8 @@ func (c *Case) RunMachine() *MachineReport {
 			if r, ok := sm.role(trace.WebSocket); ok {
 				sm.feed(fsm.Opened{Role: r})
 			}
+		case e.Kind == trace.HTTPError && e.Transport == trace.WebSocket && e.Status == 0:
+			// A WebSocket that never opened: the machine's timer decides.
 		case e.Kind == trace.HTTPError:
 			if r, ok := sm.role(e.Transport); ok {
 				sm.feed(fsm.Failed{Role: r, Err: fmt.Errorf("HTTP %d", e.Status)})

@@ -39,6 +39,7 @@ type server struct {
 	conn        *ws.Conn
 	closeWS     bool // close the WebSocket once its queue is written
 	errs        map[string]step
+	wsPlan      []wsOutcome // answers to the coming WebSocket requests
 	handshakes  int
 }
 
@@ -63,7 +64,8 @@ func takePoll(q []item) (pkts []codec.Packet, raw *rawData, rest []item) {
 }
 
 func newServer(ctx context.Context, c *Case, chk *checker, b *bell, speed float64) *server {
-	return &server{c: c, rev: c.Session.Revision, chk: chk, bell: b, speed: speed, ctx: ctx, errs: map[string]step{}}
+	return &server{c: c, rev: c.Session.Revision, chk: chk, bell: b, speed: speed, ctx: ctx,
+		errs: map[string]step{}, wsPlan: c.wsOutcomes()}
 }
 
 // ServeHTTP answers the client's requests as the recorded server would.
@@ -312,14 +314,11 @@ func (s *server) scaleOpen(p codec.Packet) codec.Packet {
 	return codec.Packet{Type: codec.Open, Data: data}
 }
 
-// fail makes the next request of the step's kind get the recorded error.
+// fail makes the next polling request of the step's method get the
+// recorded error.
 func (s *server) fail(st step) {
-	kind := "WS"
-	if st.transport == trace.Polling {
-		kind = st.method
-	}
 	s.mu.Lock()
-	s.errs[kind] = st
+	s.errs[st.method] = st
 	s.mu.Unlock()
 	s.bell.ring()
 }

@@ -15,15 +15,32 @@ import (
 // websocket serves the handshake WebSocket or the upgrade probe.
 func (s *server) websocket(w http.ResponseWriter, r *http.Request, handshake bool) {
 	s.mu.Lock()
-	st, failed := s.takeError("WS")
+	var out wsOutcome
+	known := len(s.wsPlan) > 0
+	if known {
+		out, s.wsPlan = s.wsPlan[0], s.wsPlan[1:]
+	}
 	busy := s.conn != nil
 	s.mu.Unlock()
-	if failed {
-		writeRecordedError(w, st)
+	switch {
+	case !known:
+		s.chk.diverge(&Divergence{Transport: trace.WebSocket, Index: -1, Msg: "a WebSocket request the recording does not show"})
+		writeError(w, http.StatusBadRequest, 3, "Bad request")
 		return
-	}
-	if busy {
-		s.chk.diverge(&Divergence{Transport: trace.WebSocket, Index: -1, Msg: "a second WebSocket"})
+	case !out.accept && out.status == 0:
+		// The recorded socket never opened: leave the request hanging.
+		select {
+		case <-r.Context().Done():
+		case <-s.ctx.Done():
+		}
+		return
+	case !out.accept:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(out.status)
+		_, _ = w.Write(out.body)
+		return
+	case busy:
+		s.chk.diverge(&Divergence{Transport: trace.WebSocket, Index: -1, Msg: "a second WebSocket while one is open"})
 		writeError(w, http.StatusBadRequest, 3, "Bad request")
 		return
 	}
