@@ -173,6 +173,9 @@ func (c *Case) script() []step {
 		switch {
 		case raw != nil:
 			add(step{kind: stepServer, event: i, at: e.Time, transport: e.Transport, raw: raw})
+			// It stands for what the recorded application received there:
+			// what it did next waits for the client to take it.
+			msgs++
 		case e.Dir == trace.ClientToServer:
 			for _, p := range e.Packets {
 				switch {

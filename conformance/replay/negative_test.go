@@ -84,9 +84,15 @@ var negatives = map[string]struct {
 
 // probeHangs is the edit of "probe-hangs-heartbeat": after the handshake the
 // client's WebSocket request is never answered (a middlebox that swallows
-// upgrades), while the server's short heartbeat (300 ms + 300 ms) goes on
-// over polling, as the recorded client kept it.
+// upgrades), while the server's short heartbeat goes on over polling, as
+// the recorded client kept it. The open packet's pingTimeout is cut to
+// 300 ms, so that pingInterval + pingTimeout (600 ms) is shorter than the
+// client's probe hold (1 s).
 func probeHangs(t *testing.T, l *har.Log) {
+	c := &l.Entries[0].Response.Content
+	require.Contains(t, c.Text, `"pingTimeout":1000`)
+	c.Text = strings.Replace(c.Text, `"pingTimeout":1000`, `"pingTimeout":300`, 1)
+	c.Size = int64(len(c.Text))
 	hs := l.Entries[0]
 	open, err := hs.Response.Body()
 	require.NoError(t, err)

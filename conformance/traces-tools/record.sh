@@ -32,22 +32,22 @@ v4-binary-websocket|6|node6||binary-websocket
 v4-server-close|6|node6||server-close
 v4-server-close-websocket|6|node6||server-close-websocket
 v4-client-close|6|node6||client-close
-v4-heartbeat|6|node6|--ping-interval 300 --ping-timeout 300|heartbeat
-v4-heartbeat-websocket|6|node6|--ping-interval 300 --ping-timeout 300|heartbeat-websocket
+v4-heartbeat|6|node6|--ping-interval 300 --ping-timeout 1000|heartbeat
+v4-heartbeat-websocket|6|node6|--ping-interval 300 --ping-timeout 1000|heartbeat-websocket
 v4-burst|6|node6||burst
 v4-max-payload|6|node6|--max-payload 1000|max-payload
 v4-server-burst|6|node6||server-burst
-v4-upgrade-heartbeat|6|node6|--ping-interval 300 --ping-timeout 300|upgrade-heartbeat
+v4-upgrade-heartbeat|6|node6|--ping-interval 300 --ping-timeout 1000|upgrade-heartbeat
 v4-upgrade-burst|6|node6||upgrade-burst
 v4-upgrade-server-close|6|node6||upgrade-server-close
 v3-polling|3|node3||polling
 v3-upgrade|3|node3||upgrade
-v3-heartbeat|3|node3|--ping-interval 300 --ping-timeout 300|heartbeat
+v3-heartbeat|3|node3|--ping-interval 300 --ping-timeout 1000|heartbeat
 v3-server-close|3|node3||server-close
 v3-websocket|3|node3||websocket
 v3-binary-polling|3|node3||binary-polling
 v3-binary-websocket|3|node3||binary-websocket
-v3-upgrade-heartbeat|3|node3|--ping-interval 300 --ping-timeout 300|upgrade-heartbeat
+v3-upgrade-heartbeat|3|node3|--ping-interval 300 --ping-timeout 1000|upgrade-heartbeat
 '
 
 # wait_for FILE PATTERN: waits (at most 10 s) for a line matching PATTERN.
