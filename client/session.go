@@ -88,12 +88,6 @@ func (s *session) result() (Reason, error) {
 	return s.reason, s.err
 }
 
-func (s *session) ended() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.endFlag
-}
-
 func (s *session) transportName() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
