@@ -192,23 +192,27 @@ func TestNegativeProbeUnanswered(t *testing.T) {
 // behaviour and passes once it is fixed; any other outcome fails it.
 func TestKnownIssueProbeHoldStarvesHeartbeat(t *testing.T) {
 	c := loadOne(t, negativePath("probe-hangs-heartbeat"))
-	m := c.RunMachine()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rep, err := c.Run(ctx, nil)
 	require.NoError(t, err)
-	if rep.OK() {
-		require.True(t, m.OK(), "the machine-level replay still diverges: %s", m.Divergence)
+	// The machine-level replay is deterministic: it decides whether the
+	// issue is still there.
+	m := c.RunMachine()
+	if m.OK() {
+		require.True(t, rep.OK(), "the machine-level replay passes but the wire-level one diverges: %s", rep.Divergence)
 		return
 	}
-	d := rep.Divergence
-	require.Equal(t, trace.Polling, d.Transport, d.String())
-	require.Equal(t, 0, d.Index, d.String())
-	require.Equal(t, codec.Pong, d.Expected.Type, d.String())
-	require.Nil(t, d.Got)
-	require.Equal(t, fsm.Disconnected, d.State)
-	require.Equal(t, client.ReasonPingTimeout, rep.Reason)
-	require.False(t, m.OK())
-	require.Equal(t, 0, m.Divergence.Index)
-	t.Skipf("known client issue: the probe hold starves a short heartbeat: %s", d)
+	md := m.Divergence
+	require.Equal(t, trace.Polling, md.Transport, md.String())
+	require.Equal(t, 0, md.Index, md.String())
+	require.Equal(t, codec.Pong, md.Expected.Type, md.String())
+	require.Equal(t, fsm.Disconnected, md.State)
+	if d := rep.Divergence; d != nil {
+		require.Equal(t, trace.Polling, d.Transport, d.String())
+		require.Equal(t, 0, d.Index, d.String())
+		require.Equal(t, fsm.Disconnected, d.State)
+		require.Equal(t, client.ReasonPingTimeout, rep.Reason)
+	}
+	t.Skipf("known client issue: the probe hold starves a short heartbeat: %s", md)
 }
