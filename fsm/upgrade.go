@@ -9,8 +9,9 @@ import (
 
 // startUpgrade probes the next transport of the upgrade list that the
 // server offers. first is true right after the handshake: polling is then
-// held back until the probe settles or ProbeHold runs out, so that no
-// long-poll is parked on the server while the probe is answered.
+// held back until the probe settles or the hold runs out (ProbeHold, at
+// most half the ping interval), so that no long-poll is parked on the
+// server while the probe is answered.
 func (m *Machine) startUpgrade(first bool) {
 	if m.cfg.NoUpgrade || m.State() != Open || m.probe.open {
 		return
@@ -27,8 +28,16 @@ func (m *Machine) startUpgrade(first bool) {
 		m.emit(OpenTransport{Role: Probe, Name: t.Name, SID: m.hs.SID})
 		m.setTimer(TimerProbe, m.cfg.ProbeTimeout)
 		if first && m.active.info.Polled {
-			m.hold = true
-			m.setTimer(TimerProbeHold, m.cfg.ProbeHold)
+			// The hold ends before the server's first ping can exist, so a
+			// probe that hangs never starves the heartbeat.
+			hold := m.cfg.ProbeHold
+			if half := m.hs.PingInterval / 2; half < hold {
+				hold = half
+			}
+			if hold > 0 {
+				m.hold = true
+				m.setTimer(TimerProbeHold, hold)
+			}
 		}
 		return
 	}
