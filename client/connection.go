@@ -52,14 +52,22 @@ func (cn *connection) isOver() bool {
 }
 
 // finishing reports whether the connection's session has finished and no
-// reconnection can follow, so that the connection is over in a moment.
+// reconnection follows, so that the connection is over in a moment.
 func (cn *connection) finishing() bool {
 	s := cn.session()
-	if s == nil || (cn.c.opts.Reconnect != nil && cn.stopCtx.Err() == nil) {
+	if s == nil {
 		return false
 	}
-	r, _ := s.result()
-	return r != ""
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason != "" && !s.retry
+}
+
+// retries decides whether a session that ended so is followed by a
+// reconnection.
+func (cn *connection) retries(reason Reason, err error) bool {
+	p := cn.c.opts.Reconnect
+	return p != nil && cn.stopCtx.Err() == nil && p.retry(reason, err)
 }
 
 func (cn *connection) post(f func()) { cn.disp.post(f) }
@@ -129,16 +137,22 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 		return err
 	}
 	s.start(in)
+	var err error
 	select {
-	case err := <-s.connectRes:
-		if err != nil {
-			<-s.loopDone
-			return err
-		}
+	case err = <-s.connectRes:
 	case <-ctx.Done():
-		s.requestDisconnect(true)
+		// A handshake that completed as ctx ended still counts.
+		select {
+		case err = <-s.connectRes:
+		default:
+			s.requestDisconnect(true)
+			<-s.loopDone
+			return ctx.Err()
+		}
+	}
+	if err != nil {
 		<-s.loopDone
-		return ctx.Err()
+		return err
 	}
 	// A Disconnect that came while the attempt ran may have missed it.
 	if cn.stopCtx.Err() != nil {
@@ -162,14 +176,15 @@ func (cn *connection) sessionOver(s *session) {
 	if !s.established || cn.session() != s {
 		return
 	}
-	p := cn.c.opts.Reconnect
-	reason, err := s.result()
-	if p == nil || cn.stopCtx.Err() != nil || !p.retry(reason, err) {
+	s.mu.Lock()
+	retry := s.retry
+	s.mu.Unlock()
+	if !retry || cn.stopCtx.Err() != nil {
 		cn.end()
 		return
 	}
 	cn.wg.Add(1)
-	go cn.reconnect(p)
+	go cn.reconnect(cn.c.opts.Reconnect)
 }
 
 // reconnect makes attempts after the session ended until one succeeds,

@@ -202,6 +202,9 @@ func (s *session) connected(e fsm.Connected) {
 	if !s.regs[e.Transport].Polled {
 		s.c.remember(s.cn.t.key, e.Transport)
 	}
+	// Connect learns of the success before any handler can act on it.
+	s.connectSet = true
+	s.connectRes <- nil
 	attempt := s.attempt
 	s.post(func() {
 		for _, f := range snapshot(&s.c.h, &s.c.h.connect) {
@@ -213,14 +216,16 @@ func (s *session) connected(e fsm.Connected) {
 			}
 		}
 	})
-	s.connectSet = true
-	s.connectRes <- nil
 }
 
 func (s *session) finished(e fsm.Finished) {
+	// Decided before any handler hears of the end, so that a disconnect
+	// handler calling Connect knows whether a reconnection follows.
+	retry := s.established && s.cn.retries(e.Reason, e.Err)
 	s.mu.Lock()
 	s.reason = e.Reason
 	s.err = e.Err
+	s.retry = retry
 	s.transport = ""
 	s.mu.Unlock()
 	if !e.Connected {

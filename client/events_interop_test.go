@@ -125,30 +125,36 @@ func TestNodeHandlerReentry(t *testing.T) {
 }
 
 // TestNodeConnectFromDisconnectHandler reconnects by hand from a
-// disconnect handler, as python-engineio's documentation shows.
+// disconnect handler, as python-engineio's documentation shows, without
+// a reconnection policy and with one that declines the reason.
 func TestNodeConnectFromDisconnectHandler(t *testing.T) {
 	p := peer.Start(t, peer.Node6, peer.Options{})
-	c := client.New(nil)
-	connected := make(chan string, 2)
-	c.OnConnect(func(ci client.ConnectInfo) { connected <- ci.SID })
-	var once sync.Once
-	c.OnDisconnect(func(r client.Reason, _ error) {
-		once.Do(func() {
-			require.Equal(t, client.ReasonServerDisconnect, r)
+	declines := &client.ReconnectPolicy{Retry: func(client.Reason, error) bool { return false }}
+	for _, opts := range []*client.Options{nil, {Reconnect: declines}} {
+		for range 5 {
+			c := client.New(opts)
+			connected := make(chan string, 2)
+			c.OnConnect(func(ci client.ConnectInfo) { connected <- ci.SID })
+			var once sync.Once
+			c.OnDisconnect(func(r client.Reason, _ error) {
+				once.Do(func() {
+					require.Equal(t, client.ReasonServerDisconnect, r)
+					require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, nil))
+				})
+			})
 			require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, nil))
-		})
-	})
-	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, nil))
-	first := <-connected
-	require.NoError(t, c.Send("cmd:close"))
-	select {
-	case second := <-connected:
-		require.NotEqual(t, first, second)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no second session")
+			first := <-connected
+			require.NoError(t, c.Send("cmd:close"))
+			select {
+			case second := <-connected:
+				require.NotEqual(t, first, second)
+			case <-time.After(10 * time.Second):
+				t.Fatal("no second session")
+			}
+			require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+			require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+		}
 	}
-	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
-	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
 	requireNoGoroutines(t)
 }
 

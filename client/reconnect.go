@@ -37,7 +37,9 @@ type ReconnectPolicy struct {
 	// Retry decides whether a session that ended with reason and err is
 	// reconnected. Nil means every reason except [ReasonClientDisconnect]:
 	// a server disconnect too, since a restarting server closes its
-	// sessions that way.
+	// sessions that way. It is called on the session's goroutine before
+	// the disconnect handlers run; it must return quickly and not call
+	// the Client.
 	Retry func(reason Reason, err error) bool
 }
 

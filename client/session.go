@@ -46,6 +46,7 @@ type session struct {
 	endFlag   bool
 	reason    Reason
 	err       error
+	retry     bool // a reconnection follows the end
 
 	pending int64 // message bytes accepted and not yet handed to a transport (under mu)
 	abort   atomic.Bool
@@ -79,14 +80,6 @@ func newSession(cn *connection, regs map[string]transports.Registration, base tr
 }
 
 func (s *session) start(in fsm.Connect) { go s.loop(in) }
-
-// result returns the reason and error the session ended with, or "" while
-// it runs.
-func (s *session) result() (Reason, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reason, s.err
-}
 
 func (s *session) transportName() string {
 	s.mu.Lock()
