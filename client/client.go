@@ -81,9 +81,10 @@ func DefaultTransports() *transports.Registry {
 const DefaultPath = "/engine.io/"
 
 // Connect opens a session with the server at rawURL and returns once the
-// handshake completed, or with an error that matches [ErrConnect] (and
-// [ErrInvalidURL] or [ErrInvalidTransports] for bad arguments); a
-// [*ConnectError] carries the cause. ctx bounds the connection attempt
+// handshake completed, or with an error: a bad URL or transport list
+// matches [ErrInvalidURL] or [ErrInvalidTransports] and is reported
+// before any request; a failed attempt matches [ErrConnect] and is a
+// [*ConnectError] carrying the cause. ctx bounds the connection attempt
 // only, not the session: when it ends first, the error matches ctx's
 // error (context.DeadlineExceeded for a deadline). The session then runs
 // in the background until the server or the client ends it; see

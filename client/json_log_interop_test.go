@@ -122,3 +122,26 @@ func TestNodeLoggingKeepsSecrets(t *testing.T) {
 	restore()
 	require.Empty(t, strings.TrimSpace(global.String()))
 }
+
+// TestHTTPClientWarnings logs a warning for an injected client whose
+// Timeout would cut long polls, and for TLS options that cannot be applied
+// to a transport that is not an *http.Transport.
+func TestHTTPClientWarnings(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	client.New(&client.Options{Logger: logger, HTTPClient: &http.Client{Timeout: time.Second}})
+	require.Contains(t, logs.String(), "level=WARN")
+	require.Contains(t, logs.String(), "Timeout")
+
+	logs = syncBuffer{}
+	custom := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	client.New(&client.Options{Logger: logger, HTTPClient: custom, InsecureSkipVerify: true})
+	require.Contains(t, logs.String(), "not applied")
+	require.Contains(t, logs.String(), "InsecureSkipVerify")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
