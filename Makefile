@@ -12,15 +12,20 @@ build:
 	$(GO) build ./...
 	$(GO) build -o $(BIN) ./cmd/eio
 
-# The real-server peers (Node engine.io 6 and 3) used by the interop tests.
+# The real-server peers used by the interop tests: Node engine.io 6 and 3
+# (npm), python-engineio (Debian packages, apt-get) and the Go server (its
+# own module, built into conformance/peers/goserver/bin).
 peers:
 	bash conformance/peers/install.sh
 
 test: peers
 	CI=$${CI:-false} $(GO) test -race -count=1 -timeout 15m ./...
 
-# The real-server tests alone.
+# The real-server tests alone: the interoperability matrix, which rewrites
+# docs/interop.md (and conformance/interop/testdata/results.json) from its
+# run, then the other packages' tests against Node.
 interop: peers
+	$(GO) test -race -count=1 -timeout 10m ./conformance/interop -update
 	$(GO) test -race -count=1 -timeout 10m -run 'Node' ./client/... ./cmd/... ./conformance/...
 
 # Replays a bundled trace against the client: no outside server is needed.

@@ -60,6 +60,9 @@ type Options struct {
 	// AsyncMode is the Python peer's --async-mode: "aiohttp" (the default
 	// when empty), "eventlet" or "gevent". Other kinds refuse it.
 	AsyncMode string
+	// ExtraArgs are appended to the command line, for flags only one kind
+	// has (e.g. the Go server's --server-cookie).
+	ExtraArgs []string
 }
 
 func millis(d time.Duration) string {
@@ -99,7 +102,7 @@ func (o Options) args() []string {
 	if o.UpgradeTimeout > 0 {
 		a = append(a, "--upgrade-timeout", millis(o.UpgradeTimeout))
 	}
-	return a
+	return append(a, o.ExtraArgs...)
 }
 
 // Peer is a running Node peer. Its methods are safe for concurrent use.

@@ -42,6 +42,7 @@ type flags struct {
 	noUpgrades     bool
 	allowEIO3      bool
 	cookie         string
+	serverCookie   bool
 	upgradeTimeout int
 	verbose        bool
 	ignoreStdin    bool
@@ -60,6 +61,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.BoolVar(&f.noUpgrades, "no-upgrades", false, "allowUpgrades = false")
 	fs.BoolVar(&f.allowEIO3, "allow-eio3", false, "accept protocol v3 clients")
 	fs.StringVar(&f.cookie, "cookie", "", "set a cookie NAME=<sid> on the handshake")
+	fs.BoolVar(&f.serverCookie, "server-cookie", false, "set --cookie with the server's own option, which leaves its value empty")
 	fs.IntVar(&f.upgradeTimeout, "upgrade-timeout", 0, "upgradeTimeout in ms")
 	fs.BoolVar(&f.verbose, "verbose", false, "log connections and closes to stderr")
 	fs.BoolVar(&f.ignoreStdin, "ignore-stdin", false, "do not exit when stdin closes")
@@ -120,6 +122,9 @@ func (f flags) options() (*config.ServerOptions, error) {
 	}
 	if f.allowEIO3 {
 		o.SetAllowEIO3(true)
+	}
+	if f.serverCookie && f.cookie != "" {
+		o.SetCookie(&http.Cookie{Name: f.cookie})
 	}
 	return o, nil
 }
@@ -189,7 +194,11 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "goserver:", err)
 		return 2
 	}
-	eio := newServer(opts, f.cookie)
+	cookie := f.cookie
+	if f.serverCookie {
+		cookie = "" // the server's own option sets it
+	}
+	eio := newServer(opts, cookie)
 	p := newPeer(eio, vlogf)
 
 	mux := http.NewServeMux()

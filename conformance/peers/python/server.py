@@ -323,26 +323,42 @@ def watch_stdin(cfg):
     if cfg.ignore_stdin:
         return
 
+    def gone():
+        log("stdin closed, exiting")
+        os._exit(0)
+
+    if cfg.async_mode == "gevent":
+        # A greenlet with gevent's non-blocking read: gevent's monkey
+        # patching makes a real thread unusable here.
+        import gevent
+        from gevent import os as gevent_os
+
+        def run_green():
+            gevent_os.make_nonblocking(0)
+            try:
+                while gevent_os.nb_read(0, 4096):
+                    pass
+            except OSError:
+                pass
+            gone()
+
+        gevent.spawn(run_green)
+        return
+
     def run():
         try:
             while os.read(0, 4096):
                 pass
         except OSError:
             pass
-        log("stdin closed, exiting")
-        os._exit(0)
+        gone()
 
-    # A real OS thread even under eventlet or gevent monkey patching.
-    start_thread(run)
-
-
-def start_thread(fn):
-    try:
+    thread_class = threading.Thread
+    if cfg.async_mode == "eventlet":
+        # A real OS thread, not a green one, under monkey patching.
         import eventlet.patcher
-        real_threading = eventlet.patcher.original("threading")
-    except ImportError:
-        real_threading = threading
-    real_threading.Thread(target=fn, daemon=True).start()
+        thread_class = eventlet.patcher.original("threading").Thread
+    thread_class(target=run, daemon=True).start()
 
 
 def announce(cfg, port, mode):
