@@ -60,7 +60,7 @@ func (m *Machine) packet(r Role, p codec.Packet) {
 		m.finish(EvServerClose, ReasonServerDisconnect, nil)
 	case codec.Ping:
 		if m.cfg.Revision == codec.V3 {
-			m.protocolError(r, &p, "a v3 server never pings")
+			m.protocolError(r, p, "a v3 server never pings")
 			return
 		}
 		m.setTimer(TimerHeartbeat, m.hs.PingInterval+m.hs.PingTimeout)
@@ -68,14 +68,14 @@ func (m *Machine) packet(r Role, p codec.Packet) {
 		m.queueFront(codec.Packet{Type: codec.Pong, Data: p.Data})
 	case codec.Pong:
 		if m.cfg.Revision == codec.V4 {
-			m.protocolError(r, &p, "a v4 server never sends pong outside an upgrade probe")
+			m.protocolError(r, p, "a v4 server never sends pong outside an upgrade probe")
 			return
 		}
 		m.stopTimer(TimerPong)
 		m.setTimer(TimerHeartbeat, m.hs.PingInterval)
 		m.emit(Pinged{})
 	default:
-		m.protocolError(r, &p, "unexpected "+p.Type.String()+" packet")
+		m.protocolError(r, p, "unexpected "+p.Type.String()+" packet")
 	}
 }
 
@@ -130,8 +130,11 @@ func (m *Machine) dropBuffer() {
 	}
 }
 
-func (m *Machine) protocolError(r Role, p *codec.Packet, msg string) {
-	m.finish(EvProtocolError, ReasonProtocolError, &ProtocolError{State: m.State(), Role: r, Packet: p, Msg: msg})
+// protocolError ends the session for a packet the protocol does not allow.
+// It takes the packet by value so that the common path of packet() keeps
+// its argument off the heap.
+func (m *Machine) protocolError(r Role, p codec.Packet, msg string) {
+	m.finish(EvProtocolError, ReasonProtocolError, &ProtocolError{State: m.State(), Role: r, Packet: &p, Msg: msg})
 }
 
 func (m *Machine) malformed(r Role, err error) {

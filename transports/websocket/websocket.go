@@ -54,6 +54,9 @@ type Transport struct {
 	rev  codec.Revision
 	buf  []byte // write buffer, used by one Write at a time
 
+	readWatch  ctxWatch // used by Read only
+	writeWatch ctxWatch // used by Write only
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -127,9 +130,34 @@ func (t *Transport) Name() string { return Name }
 // SetSession sets the read limit from the session's maxPayload.
 func (t *Transport) SetSession(hs codec.Handshake) { t.setLimit(hs.MaxPayload) }
 
-// Read returns the packet of the next frame.
+// watch makes the end of ctx close the connection, as coder/websocket does
+// for the context of a call, but arms one hook per context instead of one
+// per frame: a context without Done costs coder/websocket no timer.
+func (t *Transport) watch(w *ctxWatch, ctx context.Context) {
+	if ctx == w.ctx {
+		return
+	}
+	if w.stop != nil {
+		w.stop()
+	}
+	w.ctx = ctx
+	w.stop = context.AfterFunc(ctx, func() { _ = t.conn.CloseNow() })
+}
+
+// ctxWatch is the context a Read or Write loop was last called with.
+type ctxWatch struct {
+	ctx  context.Context
+	stop func() bool
+}
+
+// Read returns the packet of the next frame. Ending ctx closes the
+// connection.
 func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
-	typ, data, err := t.conn.Read(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("websocket read: %w", err)
+	}
+	t.watch(&t.readWatch, ctx)
+	typ, data, err := t.conn.Read(context.Background())
 	if err != nil {
 		return nil, t.wrap("read", err)
 	}
@@ -140,8 +168,12 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	return []codec.Packet{p}, nil
 }
 
-// Write sends one frame per packet.
+// Write sends one frame per packet. Ending ctx closes the connection.
 func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("websocket write: %w", err)
+	}
+	t.watch(&t.writeWatch, ctx)
 	for _, p := range pkts {
 		var bin bool
 		t.buf, bin = codec.AppendFrame(t.buf[:0], t.rev, p)
@@ -149,7 +181,7 @@ func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
 		if bin {
 			typ = ws.MessageBinary
 		}
-		if err := t.conn.Write(ctx, typ, t.buf); err != nil {
+		if err := t.conn.Write(context.Background(), typ, t.buf); err != nil {
 			return t.wrap("write", err)
 		}
 	}
