@@ -259,6 +259,11 @@ func (cn *connection) end() {
 	cn.over = true
 	cn.mu.Unlock()
 	cn.stopFn()
+	if cn.c.opts.HTTPClient == nil {
+		// The HTTP transport is the client's own: its kept-alive
+		// connections, and their goroutines, end with the connection.
+		cn.c.http.CloseIdleConnections()
+	}
 	close(cn.ended)
 	cn.disp.close()
 	go func() {

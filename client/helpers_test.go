@@ -104,7 +104,8 @@ func (r *recorder) upgraded(t *testing.T, within time.Duration) string {
 }
 
 // ourGoroutines returns the stacks of live goroutines started by this
-// module's library packages or by coder/websocket.
+// module's library packages or by coder/websocket, and kept-alive HTTP
+// client connections.
 func ourGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -112,7 +113,9 @@ func ourGoroutines() []string {
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, "created by github.com/eio-go/eio/client.") ||
 			strings.Contains(g, "created by github.com/eio-go/eio/transports") ||
-			strings.Contains(g, "created by github.com/coder/websocket") {
+			strings.Contains(g, "created by github.com/coder/websocket") ||
+			// Kept-alive HTTP connections of the client's own transport.
+			strings.Contains(g, "net/http.(*persistConn)") {
 			out = append(out, g)
 		}
 	}
