@@ -156,19 +156,13 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		// leave room for framing overhead above maxPayload.
 		limit = 2*limit + 4096
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("polling GET: reading body: %w", err)
-	}
 	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return nil, fmt.Errorf("polling %w", transports.NewHTTPError("GET", resp.StatusCode, body))
 	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("polling GET: %w", &codec.Error{Kind: codec.ErrTooLarge, Offset: int(limit),
-			Msg: fmt.Sprintf("response body exceeds %d bytes", limit)})
-	}
 	binary := strings.HasPrefix(resp.Header.Get("Content-Type"), "application/octet-stream")
-	pkts, err := codec.DecodePayload(nil, t.cfg.Revision, body, binary)
+	// ReadPayload never reads past limit+1 bytes of the body.
+	pkts, _, err := codec.ReadPayload(resp.Body, limit, nil, t.cfg.Revision, binary)
 	if err != nil {
 		return nil, fmt.Errorf("polling GET: %w", err)
 	}
