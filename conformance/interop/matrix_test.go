@@ -38,6 +38,7 @@ var scenarioList = []Scenario{
 	{"unknown-sid", "a polling GET (transports/polling) or WebSocket dial (transports/websocket) with an unknown sid fails with an error carrying the HTTP status and the server's message"},
 	{"wrong-revision", "Connect with the revision the server does not speak fails with ErrConnect and a clear cause"},
 	{"path-headers-query", "custom path " + auxPath + "/, a header and a query parameter (with a space) reach the server (cmd:handshake) and the session echoes"},
+	{"path-no-slash", "ConnectOptions.Path " + auxPath + " without the trailing slash, as engine.io-client's path option is usually written, reaches the server"},
 }
 
 // target is one row group of the matrix: a peer and a revision.

@@ -175,34 +175,7 @@ func Render(r Report) []byte {
 	}
 
 	p("\n## Client failures\n\n")
-	failed := false
-	for _, c := range sorted(r.Cells) {
-		if c.Outcome != Fail && c.Outcome != KnownFailure {
-			continue
-		}
-		failed = true
-		p("- `%s/v%d/%s/%s` (%s)", c.Peer, c.Revision, c.Scenario, c.Mode, c.Outcome)
-		if c.Bug != "" {
-			p(": %s", oneLine(c.Bug))
-		}
-		if c.Failure != "" {
-			p(" Assertion: %s", assertion(c.Failure))
-		}
-		if c.Note != "" {
-			p(" Observed: %s", oneLine(c.Note))
-		}
-		p("\n")
-	}
-	for _, d := range r.Deviations {
-		if d.Outcome == Fail || d.Outcome == KnownFailure {
-			failed = true
-			p("- deviation %s (%s, `%s`, %s): %s Observed: %s\n", d.ID, d.Peer, d.Test, d.Outcome, oneLine(cmp.Or(d.Bug, d.Summary)), oneLine(d.Observed))
-		}
-	}
-	if !failed {
-		p("None in this run.\n")
-	}
-
+	renderFailures(&b, r)
 	p("\n## Server deviations\n\nOne line each: what the server does differently, the test that checks it, and whether the client copes.\n\n")
 	for _, d := range r.Deviations {
 		verdict := "client copes"
@@ -233,6 +206,60 @@ func Render(r Report) []byte {
 		p("| %s/v%d/%s/%s | %s | %s |\n", c.Peer, c.Revision, c.Scenario, c.Mode, c.Outcome.Mark(), cellText(c.Note))
 	}
 	return b.Bytes()
+}
+
+// renderFailures lists the unexpected failures one by one, then each known
+// client bug once, with the cells and deviation tests it fails and one
+// assertion as evidence.
+func renderFailures(b *bytes.Buffer, r Report) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	type bug struct {
+		text, evidence string
+		where          []string
+	}
+	var bugs []*bug
+	byText := map[string]*bug{}
+	note := func(text, where, evidence string) {
+		bg := byText[text]
+		if bg == nil {
+			bg = &bug{text: text, evidence: evidence}
+			byText[text] = bg
+			bugs = append(bugs, bg)
+		}
+		bg.where = append(bg.where, where)
+	}
+	any := false
+	for _, c := range sorted(r.Cells) {
+		name := fmt.Sprintf("`%s/v%d/%s/%s`", c.Peer, c.Revision, c.Scenario, c.Mode)
+		switch c.Outcome {
+		case Fail:
+			any = true
+			p("- **unexpected** %s: %s", name, assertion(c.Failure))
+			if c.Note != "" {
+				p(" Observed: %s", oneLine(c.Note))
+			}
+			p("\n")
+		case KnownFailure:
+			note(c.Bug, name, name+": "+assertion(c.Failure))
+		}
+	}
+	for _, d := range r.Deviations {
+		name := fmt.Sprintf("`%s` (deviation %s)", d.Test, d.ID)
+		switch d.Outcome {
+		case Fail:
+			any = true
+			p("- **unexpected** %s: %s\n", name, oneLine(d.Observed))
+		case KnownFailure:
+			note(d.Bug, name, name+": "+oneLine(d.Observed))
+		}
+	}
+	for i, bg := range bugs {
+		any = true
+		p("%d. %s\n   - Fails: %s\n   - Evidence: %s\n", i+1, oneLine(bg.text), strings.Join(bg.where, ", "), bg.evidence)
+	}
+	if !any {
+		p("None in this run.\n")
+	}
 }
 
 // cellsOf names the cells a deviation decided (outcome ServerDeviation).

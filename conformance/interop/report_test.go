@@ -32,7 +32,7 @@ func TestRender(t *testing.T) {
 		"| node6 · v4 | 1 | 0 | 1 | 1 | 0 | 0 |",
 		"| connect | pass | deviation D7 | not run |",
 		"| burst-1000 | not run | not run | known bug |",
-		"- `node6/v4/burst-1000/upgrade` (known failure): a bug Assertion: Error: Not equal Observed: saw | this",
+		"1. a bug\n   - Fails: `node6/v4/burst-1000/upgrade`\n   - Evidence: `node6/v4/burst-1000/upgrade`: Error: Not equal\n",
 		"it decides the matrix cells `node6/v4/connect/websocket`",
 		"| node6/v4/burst-1000/upgrade | known bug | saw \\| this |",
 		"| node6/v3/connect/polling | impossible | why |",

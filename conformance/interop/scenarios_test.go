@@ -36,6 +36,7 @@ func (e *env) bodies() map[string]func(ct *cellT, mode string) {
 		"unknown-sid":        e.unknownSID,
 		"wrong-revision":     e.wrongRevision,
 		"path-headers-query": e.pathHeadersQuery,
+		"path-no-slash":      e.pathNoSlash,
 	}
 }
 
@@ -272,6 +273,10 @@ func (e *env) wrongRevision(ct *cellT, mode string) {
 		require.NotEmpty(ct, herr.Message)
 	case errors.As(err, &cerr), errors.As(err, &perr):
 		ct.Note("v%d refused: protocol error: %v", int(wrong), err)
+		if e.tg.kind == peer.GoServer && mode == "websocket" {
+			// D8: the refusal comes as a close frame with the reason.
+			require.Contains(ct, err.Error(), "Unsupported protocol version", "the server's reason, from its close frame")
+		}
 	default:
 		// D10: engine.io 6 writes its HTTP 400 into an accepted WebSocket.
 		ct.Note("v%d refused, cause unclear: %v", int(wrong), err)
@@ -305,6 +310,20 @@ func (e *env) pathHeadersQuery(ct *cellT, mode string) {
 	}
 	require.Equal(ct, "transport:"+want, rec.next(ct, stepTimeout).Text())
 	ct.Note("%s", fmt.Sprintf("url %s", hs.URL))
+}
+
+func (e *env) pathNoSlash(ct *cellT, mode string) {
+	c := client.New(nil)
+	rec := record(c)
+	ct.Cleanup(c.Abort)
+	err := c.Connect(ctxFor(ct, stepTimeout), e.aux.URL, &client.ConnectOptions{Transports: transportsOf(mode), Revision: e.tg.rev, Path: auxPath})
+	if err != nil {
+		ct.Note("Path %q: %v", auxPath, err)
+	}
+	require.NoError(ct, err, "engine.io-client adds the trailing slash to its path option (addTrailingSlash)")
+	rec.connected(ct, stepTimeout)
+	require.NoError(ct, c.Send("hello"))
+	require.Equal(ct, "hello", rec.next(ct, stepTimeout).Text())
 }
 
 // knownFailure returns the known client bug behind a cell, or nil.
@@ -346,7 +365,18 @@ var knownFailures = []knownFailureRule{
 	{peer: "node6", revision: 3, scenario: "max-payload", mode: "upgrade", known: known{Bug: bugV3SizeCheck}},
 	{peer: "goserver", revision: 3, scenario: "max-payload", mode: "websocket", known: known{Bug: bugV3SizeCheck}},
 	{peer: "goserver", revision: 3, scenario: "max-payload", mode: "upgrade", known: known{Bug: bugV3SizeCheck}},
+	{peer: "goserver", revision: 4, scenario: "wrong-revision", mode: "websocket", known: known{Bug: bugCloseReason}},
+	// The Go server routes the path with and without the slash.
+	{peer: "node6", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
+	{peer: "node3", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
+	{peer: "python", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
 }
+
+// bugCloseReason and bugTrailingSlash: see the report.
+const (
+	bugCloseReason   = "a WebSocket the server closes before the handshake ends Connect with fsm.ProtocolError \"the server closed the transport before the handshake\": the close frame's status and reason (here 1000 \"Unsupported protocol version\") are dropped from the error and its chain, so the server's refusal is lost"
+	bugTrailingSlash = "ConnectOptions.Path is used as given: \"/custom/eio\" requests /custom/eio?EIO=…, which engine.io and python-engineio answer with 404 (engine.io's WebSocket upgrade just drops the connection: EOF); engine.io-client adds the trailing slash to its path option by default (addTrailingSlash), so a path copied from a JavaScript client fails"
+)
 
 // bugV3SizeCheck: see the report.
 const bugV3SizeCheck = "Send checks a revision 3 message against maxPayload with the polling framing (\"<len>:\" prefix, codec.PayloadPacketLen) even when the session is on websocket, whose frame has no prefix: a message the server takes (maxPayload−1 bytes of text in one frame) is refused with ErrMessageTooLarge (client/session.go send)"
