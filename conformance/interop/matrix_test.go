@@ -38,6 +38,7 @@ var scenarioList = []Scenario{
 	{"unknown-sid", "a polling GET (transports/polling) or WebSocket dial (transports/websocket) with an unknown sid fails with an error carrying the HTTP status and the server's message"},
 	{"wrong-revision", "Connect with the revision the server does not speak fails with ErrConnect and a clear cause"},
 	{"path-headers-query", "custom path " + auxPath + "/, a header and a query parameter (with a space) reach the server (cmd:handshake) and the session echoes"},
+	{"upgrade-under-load", "300 numbered messages sent from the moment Connect returns, across the upgrade: the server counts all, none twice, in order (upgrade mode only)"},
 	{"path-no-slash", "ConnectOptions.Path " + auxPath + " without the trailing slash, as engine.io-client's path option is usually written, reaches the server"},
 }
 
@@ -135,6 +136,8 @@ func (e *env) cell(t *testing.T, scenario, mode string) {
 // notApplicable says why a scenario has no distinct case, or "".
 func (e *env) notApplicable(scenario, mode string) string {
 	switch {
+	case scenario == "upgrade-under-load" && mode != "upgrade":
+		return "only the upgrade mode changes transport mid-session"
 	case scenario == "unknown-sid" && mode == "upgrade":
 		return "an unknown sid fails the first request of a transport; the polling and websocket cells cover both"
 	case scenario == "wrong-revision" && e.tg.allowEIO3():
