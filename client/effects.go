@@ -128,7 +128,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 
 func (s *session) post(f func()) { s.cn.post(f) }
 
-// write hands packets to a transport's writer.
+// write starts the write of packets on a transport.
 func (s *session) write(e fsm.Write) {
 	s.release(e.Packets)
 	tp := s.slots[e.Role]
@@ -136,7 +136,8 @@ func (s *session) write(e fsm.Write) {
 		return
 	}
 	s.tracePackets(Outbound, tp.name, e.Packets)
-	tp.write <- e.Packets
+	s.pumps.Add(1)
+	go s.writeOnce(tp, e.Packets)
 }
 
 // tracePackets logs packets at Debug and hands them to packet handlers.

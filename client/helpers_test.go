@@ -104,8 +104,7 @@ func (r *recorder) upgraded(t *testing.T, within time.Duration) string {
 }
 
 // ourGoroutines returns the stacks of live goroutines started by this
-// module's library packages or by coder/websocket, and kept-alive HTTP
-// client connections.
+// module's library packages or by coder/websocket.
 func ourGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -113,9 +112,7 @@ func ourGoroutines() []string {
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, "created by github.com/eio-go/eio/client.") ||
 			strings.Contains(g, "created by github.com/eio-go/eio/transports") ||
-			strings.Contains(g, "created by github.com/coder/websocket") ||
-			// Kept-alive HTTP connections of the client's own transport.
-			strings.Contains(g, "net/http.(*persistConn)") {
+			strings.Contains(g, "created by github.com/coder/websocket") {
 			out = append(out, g)
 		}
 	}
@@ -136,4 +133,26 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// requireNoHTTPConns fails while kept-alive HTTP client connections are
+// left: with no Options.HTTPClient, the client's own transport must drop
+// them when its connection ends. Only meaningful in tests whose other HTTP
+// clients keep no connections alive.
+func requireNoHTTPConns(t *testing.T) {
+	t.Helper()
+	conns := func() []string {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var out []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "net/http.(*persistConn)") {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	if !assert.Eventually(t, func() bool { return len(conns()) == 0 }, 3*time.Second, 10*time.Millisecond) {
+		t.Fatalf("HTTP connections left after the session ended:\n%s", strings.Join(conns(), "\n\n"))
+	}
 }

@@ -74,6 +74,7 @@ func TestNodeEcho(t *testing.T) {
 			require.ErrorIs(t, err, client.ErrClosed)
 			require.ErrorIs(t, err, net.ErrClosed)
 			requireNoGoroutines(t)
+			requireNoHTTPConns(t)
 		})
 	}
 }

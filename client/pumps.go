@@ -18,7 +18,6 @@ type tport struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	poll   chan struct{}
-	write  chan []codec.Packet
 	closed bool
 }
 
@@ -54,7 +53,7 @@ func (s *session) deliver(it item) bool {
 // openTransport starts opening a transport in a role.
 func (s *session) openTransport(role fsm.Role, name, sid string) {
 	reg := s.regs[name]
-	tp := &tport{name: name, polled: reg.Polled, poll: make(chan struct{}, 1), write: make(chan []codec.Packet, 1)}
+	tp := &tport{name: name, polled: reg.Polled, poll: make(chan struct{}, 1)}
 	tp.ctx, tp.cancel = context.WithCancel(s.ctx)
 	s.slots[role] = tp
 	cfg := s.base
@@ -76,11 +75,12 @@ func (s *session) openTransport(role fsm.Role, name, sid string) {
 	}()
 }
 
-// startPumps starts the reader and writer goroutines of an open transport.
+// startPumps starts the reader goroutine of an open transport. Writes get
+// a goroutine each (see writeOnce), so an idle connection keeps none for
+// writing.
 func (s *session) startPumps(tp *tport) {
-	s.pumps.Add(2)
+	s.pumps.Add(1)
 	go s.readPump(tp)
-	go s.writePump(tp)
 }
 
 func (s *session) readPump(tp *tport) {
@@ -104,22 +104,15 @@ func (s *session) readPump(tp *tport) {
 	}
 }
 
-func (s *session) writePump(tp *tport) {
+// writeOnce carries out one write; the machine never has two outstanding
+// on a transport, so writes stay in order.
+func (s *session) writeOnce(tp *tport, pkts []codec.Packet) {
 	defer s.pumps.Done()
-	for {
-		select {
-		case pkts := <-tp.write:
-			if err := tp.t.Write(tp.ctx, pkts); err != nil {
-				s.deliver(item{tp: tp, kind: itemFailed, err: err})
-				return
-			}
-			if !s.deliver(item{tp: tp, kind: itemWrote}) {
-				return
-			}
-		case <-tp.ctx.Done():
-			return
-		}
+	if err := tp.t.Write(tp.ctx, pkts); err != nil {
+		s.deliver(item{tp: tp, kind: itemFailed, err: err})
+		return
 	}
+	s.deliver(item{tp: tp, kind: itemWrote})
 }
 
 // canceled is an already-cancelled context, for closing at once.
