@@ -37,9 +37,13 @@ func (c *cellT) record(msg string) {
 
 func (c *cellT) Error(args ...any)                 { c.record(fmt.Sprint(args...)) }
 func (c *cellT) Errorf(format string, args ...any) { c.record(fmt.Sprintf(format, args...)) }
-func (c *cellT) Fail()                             { c.record("Fail called") }
-func (c *cellT) FailNow()                          { c.Fail(); runtime.Goexit() }
-func (c *cellT) Fatal(args ...any)                 { c.record(fmt.Sprint(args...)); runtime.Goexit() }
+func (c *cellT) Fail() {
+	c.mu.Lock()
+	c.failed = true
+	c.mu.Unlock()
+}
+func (c *cellT) FailNow()          { c.Fail(); runtime.Goexit() }
+func (c *cellT) Fatal(args ...any) { c.record(fmt.Sprint(args...)); runtime.Goexit() }
 func (c *cellT) Fatalf(format string, args ...any) {
 	c.record(fmt.Sprintf(format, args...))
 	runtime.Goexit()

@@ -152,7 +152,8 @@ func Render(r Report) []byte {
 		p("| %s | %d | %d | %d | %d | %d | %d |\n", t, n[Pass], n[Fail], n[KnownFailure], n[ServerDeviation], n[Impossible], n[NotApplicable])
 	}
 
-	p("\n## Cells\n")
+	_, bugNumber := knownBugs(r)
+	p("\n## Cells\n\n\"known bug N\" refers to the Nth client failure below; \"deviation Dn\" to the server deviation.\n")
 	for _, t := range targets {
 		p("\n### %s\n\n| scenario | %s |\n|---|%s\n", t, strings.Join(Modes, " | "), strings.Repeat("---|", len(Modes)))
 		for _, s := range r.Scenarios {
@@ -164,6 +165,9 @@ func Render(r Report) []byte {
 					row[i] = c.Outcome.Mark()
 					if c.Deviation != "" {
 						row[i] += " " + c.Deviation
+					}
+					if n := bugNumber[c.Bug]; c.Outcome == KnownFailure && n > 0 {
+						row[i] += fmt.Sprintf(" %d", n)
 					}
 					any = true
 				}
@@ -208,51 +212,63 @@ func Render(r Report) []byte {
 	return b.Bytes()
 }
 
+// knownBug is one client bug with the cells and deviation tests it fails.
+type knownBug struct {
+	text, evidence string
+	where          []string
+}
+
+// knownBugs gathers the known client bugs of a report, numbered from 1 in
+// the order returned.
+func knownBugs(r Report) ([]*knownBug, map[string]int) {
+	var bugs []*knownBug
+	number := map[string]int{}
+	note := func(text, where, evidence string) {
+		if number[text] == 0 {
+			bugs = append(bugs, &knownBug{text: text, evidence: evidence})
+			number[text] = len(bugs)
+		}
+		bg := bugs[number[text]-1]
+		bg.where = append(bg.where, where)
+	}
+	for _, c := range sorted(r.Cells) {
+		if c.Outcome == KnownFailure {
+			name := fmt.Sprintf("`%s/v%d/%s/%s`", c.Peer, c.Revision, c.Scenario, c.Mode)
+			note(c.Bug, name, name+": "+assertion(c.Failure))
+		}
+	}
+	for _, d := range r.Deviations {
+		if d.Outcome == KnownFailure {
+			name := fmt.Sprintf("`%s` (deviation %s)", d.Test, d.ID)
+			note(d.Bug, name, name+": "+oneLine(d.Observed))
+		}
+	}
+	return bugs, number
+}
+
 // renderFailures lists the unexpected failures one by one, then each known
 // client bug once, with the cells and deviation tests it fails and one
 // assertion as evidence.
 func renderFailures(b *bytes.Buffer, r Report) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	type bug struct {
-		text, evidence string
-		where          []string
-	}
-	var bugs []*bug
-	byText := map[string]*bug{}
-	note := func(text, where, evidence string) {
-		bg := byText[text]
-		if bg == nil {
-			bg = &bug{text: text, evidence: evidence}
-			byText[text] = bg
-			bugs = append(bugs, bg)
-		}
-		bg.where = append(bg.where, where)
-	}
 	any := false
 	for _, c := range sorted(r.Cells) {
-		name := fmt.Sprintf("`%s/v%d/%s/%s`", c.Peer, c.Revision, c.Scenario, c.Mode)
-		switch c.Outcome {
-		case Fail:
+		if c.Outcome == Fail {
 			any = true
-			p("- **unexpected** %s: %s", name, assertion(c.Failure))
+			p("- **unexpected** `%s/v%d/%s/%s`: %s", c.Peer, c.Revision, c.Scenario, c.Mode, assertion(c.Failure))
 			if c.Note != "" {
 				p(" Observed: %s", oneLine(c.Note))
 			}
 			p("\n")
-		case KnownFailure:
-			note(c.Bug, name, name+": "+assertion(c.Failure))
 		}
 	}
 	for _, d := range r.Deviations {
-		name := fmt.Sprintf("`%s` (deviation %s)", d.Test, d.ID)
-		switch d.Outcome {
-		case Fail:
+		if d.Outcome == Fail {
 			any = true
-			p("- **unexpected** %s: %s\n", name, oneLine(d.Observed))
-		case KnownFailure:
-			note(d.Bug, name, name+": "+oneLine(d.Observed))
+			p("- **unexpected** `%s` (deviation %s): %s\n", d.Test, d.ID, oneLine(d.Observed))
 		}
 	}
+	bugs, _ := knownBugs(r)
 	for i, bg := range bugs {
 		any = true
 		p("%d. %s\n   - Fails: %s\n   - Evidence: %s\n", i+1, oneLine(bg.text), strings.Join(bg.where, ", "), bg.evidence)

@@ -31,7 +31,7 @@ func TestRender(t *testing.T) {
 		"| node6 | engine.io 6.6.13 | v4, v3 |",
 		"| node6 · v4 | 1 | 0 | 1 | 1 | 0 | 0 |",
 		"| connect | pass | deviation D7 | not run |",
-		"| burst-1000 | not run | not run | known bug |",
+		"| burst-1000 | not run | not run | known bug 1 |",
 		"1. a bug\n   - Fails: `node6/v4/burst-1000/upgrade`\n   - Evidence: `node6/v4/burst-1000/upgrade`: Error: Not equal\n",
 		"it decides the matrix cells `node6/v4/connect/websocket`",
 		"| node6/v4/burst-1000/upgrade | known bug | saw \\| this |",
