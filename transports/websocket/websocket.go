@@ -52,7 +52,8 @@ func NewRegistration(opts *ws.DialOptions) transports.Registration {
 type Transport struct {
 	conn *ws.Conn
 	rev  codec.Revision
-	buf  []byte // write buffer, used by one Write at a time
+	buf  []byte    // write buffer, used by one Write at a time
+	cork *corkConn // the connection under the WebSocket, nil if unknown
 
 	readWatch  ctxWatch // used by Read only
 	writeWatch ctxWatch // used by Write only
@@ -86,6 +87,8 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = cfg.HTTPClient
 	}
+	var slot corkSlot
+	opts.HTTPClient = corkingClient(opts.HTTPClient, &slot)
 	header := opts.HTTPHeader.Clone()
 	if header == nil {
 		header = http.Header{}
@@ -111,7 +114,7 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 		}
 		return nil, fmt.Errorf("websocket dial: %w", err)
 	}
-	t := &Transport{conn: conn, rev: cfg.Revision}
+	t := &Transport{conn: conn, rev: cfg.Revision, cork: slot.get()}
 	t.setLimit(cfg.MaxPayload)
 	return t, nil
 }
@@ -168,12 +171,22 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	return []codec.Packet{p}, nil
 }
 
-// Write sends one frame per packet. Ending ctx closes the connection.
-func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
+// Write sends one frame per packet, handing the frames of one call to the
+// network in one write where the connection allows. Ending ctx closes the
+// connection.
+func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) (werr error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("websocket write: %w", err)
 	}
 	t.watch(&t.writeWatch, ctx)
+	if t.cork != nil && len(pkts) > 1 {
+		t.cork.cork()
+		defer func() {
+			if err := t.cork.uncork(); err != nil && werr == nil {
+				werr = t.wrap("write", err)
+			}
+		}()
+	}
 	for _, p := range pkts {
 		var bin bool
 		t.buf, bin = codec.AppendFrame(t.buf[:0], t.rev, p)
