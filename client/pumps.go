@@ -179,7 +179,7 @@ func (s *session) handle(it item) bool {
 	default:
 		var ce *codec.Error
 		if errors.Is(it.err, transports.ErrPeerClosed) {
-			return s.step(fsm.Closed{Role: role})
+			return s.step(fsm.Closed{Role: role, Err: it.err})
 		}
 		if errors.As(it.err, &ce) {
 			return s.step(fsm.Malformed{Role: role, Err: it.err})

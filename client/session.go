@@ -117,7 +117,7 @@ func (s *session) send(p codec.Packet) error {
 		return ErrClosed
 	}
 	if max := s.hs.MaxPayload; max > 0 {
-		if n := codec.PayloadPacketLen(s.base.Revision, p, true); n > max {
+		if n := s.encodedLen(p); n > max {
 			return &MessageTooLargeError{Size: n, Max: max}
 		}
 	}
@@ -129,6 +129,21 @@ func (s *session) send(p codec.Packet) error {
 	s.outbox = append(s.outbox, p)
 	s.poke()
 	return nil
+}
+
+// encodedLen is the size the server compares with maxPayload: the frame on
+// a session settled on a streaming transport, else the polling payload
+// (the larger of the two in revision 3, where it has a length prefix).
+// Called with mu held.
+func (s *session) encodedLen(p codec.Packet) int {
+	if s.state == fsm.Open && s.transport != "" && !s.regs[s.transport].Polled {
+		n := len(p.Data)
+		if !p.Binary || s.base.Revision == codec.V3 {
+			n++ // the type digit or byte
+		}
+		return n
+	}
+	return codec.PayloadPacketLen(s.base.Revision, p, true)
 }
 
 // requestDisconnect asks the loop to end the session.

@@ -67,10 +67,11 @@ func (c *Client) newTarget(rawURL string, opts *ConnectOptions) (*target, error)
 			RequestTimeout: c.opts.RequestTimeout,
 		},
 		in: fsm.Connect{
-			Revision:     rev,
-			NoUpgrade:    opts.NoUpgrade,
-			ProbeTimeout: c.opts.ProbeTimeout,
-			CloseTimeout: c.opts.CloseTimeout,
+			Revision:             rev,
+			NoUpgrade:            opts.NoUpgrade,
+			ProbeTimeout:         c.opts.ProbeTimeout,
+			CloseTimeout:         c.opts.CloseTimeout,
+			MaxPacketsPerPayload: maxPackets(c.opts.MaxPacketsPerPayload),
 		},
 	}, nil
 }
@@ -94,6 +95,11 @@ func buildURL(rawURL string, opts *ConnectOptions) (*url.URL, error) {
 	}
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p
+	}
+	if !strings.HasSuffix(p, "/") {
+		// Both reference clients end the path with a slash; engine.io and
+		// python-engineio answer 404 without it.
+		p += "/"
 	}
 	q := u.Query()
 	for k, v := range opts.Query {
@@ -162,4 +168,18 @@ func (c *Client) recall(key string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.remembered[key]
+}
+
+// DefaultMaxPacketsPerPayload is the bound on packets per polling POST
+// when Options.MaxPacketsPerPayload is zero.
+const DefaultMaxPacketsPerPayload = 16
+
+func maxPackets(n int) int {
+	switch {
+	case n == 0:
+		return DefaultMaxPacketsPerPayload
+	case n < 0:
+		return 0
+	}
+	return n
 }

@@ -99,6 +99,10 @@ type Connect struct {
 	ProbeHold time.Duration
 	// CloseTimeout bounds a graceful close. Zero means 5 s.
 	CloseTimeout time.Duration
+	// MaxPacketsPerPayload bounds the packets of one polling payload (one
+	// POST). python-engineio drops a POST of more than 16 packets while
+	// answering 200. Zero means no bound beyond maxPayload.
+	MaxPacketsPerPayload int
 }
 
 // Opened reports that a transport the machine asked for is open.
@@ -122,7 +126,10 @@ type Failed struct {
 
 // Closed reports that the server closed a transport cleanly (for a
 // WebSocket, a close frame with a normal status) without a close packet.
-type Closed struct{ Role Role }
+type Closed struct {
+	Role Role
+	Err  error // what the transport reported, such as the close status and reason
+}
 
 // Malformed reports that a transport received bytes the codec rejected.
 type Malformed struct {

@@ -101,7 +101,7 @@ func (m *Machine) Step(in Input) []Effect {
 	case Malformed:
 		m.malformed(in.Role, in.Err)
 	case Closed:
-		m.closed(in.Role)
+		m.closed(in.Role, in.Err)
 	case TimerFired:
 		m.timerFired(in)
 	case Send:
@@ -270,6 +270,9 @@ func (m *Machine) flush() {
 			if len(m.buf) == 0 {
 				return
 			}
+		}
+		if max := m.cfg.MaxPacketsPerPayload; max > 0 && n > max {
+			n = max
 		}
 	}
 	batch := make([]codec.Packet, n)

@@ -304,3 +304,18 @@ func TestBatchesFitMaxPayload(t *testing.T) {
 	d.step(Wrote{Role: Active})
 	require.Len(t, d.out[0].(Write).Packets, 2)
 }
+
+// TestMaxPacketsPerPayload: a polling batch never carries more packets
+// than the bound (python-engineio drops POSTs of more than 16).
+func TestMaxPacketsPerPayload(t *testing.T) {
+	d := newDriver(t)
+	d.step(Connect{Revision: codec.V4, Transports: []TransportInfo{polling}, MaxPacketsPerPayload: 2})
+	d.step(Opened{Role: Active})
+	d.step(Received{Role: Active, Packets: []codec.Packet{openPkt(`{"sid":"s","upgrades":[],"pingInterval":1000,"pingTimeout":1000}`)}})
+	d.step(Send{Packets: []codec.Packet{msg("a"), msg("b"), msg("c"), msg("d"), msg("e")}})
+	d.expect("write active [4a 4b]")
+	d.step(Wrote{Role: Active})
+	d.expect("write active [4c 4d]")
+	d.step(Wrote{Role: Active})
+	d.expect("write active [4e]")
+}

@@ -181,18 +181,21 @@ func (m *Machine) failed(r Role, err error) {
 
 // closed handles a transport the server closed cleanly: on the active
 // transport it ends the session as the server's close, like a close packet.
-func (m *Machine) closed(r Role) {
+func (m *Machine) closed(r Role, err error) {
 	s := m.slot(r)
 	if !s.open {
 		return
 	}
 	if r == Probe && m.step < stepUpgradeSent {
-		m.abandonUpgrade(fmt.Errorf("the server closed the probe"))
+		if err == nil {
+			err = fmt.Errorf("closed")
+		}
+		m.abandonUpgrade(fmt.Errorf("the server closed the probe: %w", err))
 		return
 	}
 	switch m.State() {
 	case Handshaking:
-		m.connectFailed(&ProtocolError{State: Handshaking, Role: r, Msg: "the server closed the transport before the handshake"})
+		m.connectFailed(&ProtocolError{State: Handshaking, Role: r, Msg: "the server closed the transport before the handshake", Err: err})
 	case Closing:
 		if m.closeSent {
 			m.finish(EvClosed, ReasonClientDisconnect, nil)

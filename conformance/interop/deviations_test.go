@@ -311,7 +311,7 @@ func sendMany(ct *cellT, p *peer.Peer, n int) int {
 
 func (ps *deviationPeers) d3(t *testing.T) {
 	const n = 40
-	deviationCell(t, "D3", clientCopes, bugPacketsPerPayload, func(ct *cellT) {
+	deviationCell(t, "D3", clientCopes, "", func(ct *cellT) {
 		control := sendMany(ct, ps.node6, n)
 		require.Equal(ct, n, control, "control: engine.io 6 echoes all")
 		got := sendMany(ct, ps.python, n)
@@ -490,7 +490,7 @@ func (ps *deviationPeers) d12(t *testing.T) {
 }
 
 func (ps *deviationPeers) d13(t *testing.T) {
-	deviationCell(t, "D13", clientCopes, bugAcceptEncoding, func(ct *cellT) {
+	deviationCell(t, "D13", clientCopes, "", func(ct *cellT) {
 		for _, p := range []*peer.Peer{ps.node6, ps.python, ps.goserver} {
 			// On the wire.
 			r, _ := rawHandshake(ct, p)
@@ -531,9 +531,3 @@ func largeOverPolling(ct *cellT, p *peer.Peer, header http.Header) int {
 		return 0
 	}
 }
-
-// The client bugs the matrix and the deviation tests show.
-const (
-	bugPacketsPerPayload = "the client has no cap on packets per polling payload: messages queued while a POST is in flight go out as one POST, and python-engineio drops a POST of more than 16 packets while answering 200, so the messages are lost silently (fsm/machine.go batching, codec.Batch: only maxPayload bounds a batch)"
-	bugAcceptEncoding    = "the polling transport does not decode Content-Encoding: a user header Accept-Encoding (ConnectOptions.Header or Options.Header) turns off net/http's transparent decompression, and every poll answer of 1 KiB or more then fails to decode (transports/polling/polling.go Read)"
-)

@@ -388,26 +388,4 @@ var knownFailures = []knownFailureRule{
 	{peer: "goserver", scenario: "server-close", mode: "polling", known: known{Deviation: "D6", Flaky: true}},
 	{peer: "python", scenario: "server-close", mode: "polling", known: known{Deviation: "D5", Flaky: true}},
 	{peer: "python", scenario: "max-payload", mode: "polling", known: known{Deviation: "D14", Flaky: true}},
-	// engine.io 3 sends no maxPayload, so Send does not check there.
-	{peer: "node6", revision: 3, scenario: "max-payload", mode: "websocket", known: known{Bug: bugV3SizeCheck}},
-	{peer: "node6", revision: 3, scenario: "max-payload", mode: "upgrade", known: known{Bug: bugV3SizeCheck}},
-	{peer: "goserver", revision: 3, scenario: "max-payload", mode: "websocket", known: known{Bug: bugV3SizeCheck}},
-	{peer: "goserver", revision: 3, scenario: "max-payload", mode: "upgrade", known: known{Bug: bugV3SizeCheck}},
-	{peer: "goserver", revision: 4, scenario: "wrong-revision", mode: "websocket", known: known{Bug: bugCloseReason}},
-	// The Go server routes the path with and without the slash.
-	{peer: "node6", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
-	{peer: "node3", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
-	{peer: "python", scenario: "path-no-slash", known: known{Bug: bugTrailingSlash}},
-	// Messages queued during the polling phase go out in POSTs of more
-	// than 16 packets (D3).
-	{peer: "python", scenario: "upgrade-under-load", known: known{Bug: bugPacketsPerPayload, Flaky: true}},
 }
-
-// bugCloseReason and bugTrailingSlash: see the report.
-const (
-	bugCloseReason   = "a WebSocket the server closes before the handshake ends Connect with fsm.ProtocolError \"the server closed the transport before the handshake\": the close frame's status and reason (here 1000 \"Unsupported protocol version\") are dropped from the error and its chain, so the server's refusal is lost"
-	bugTrailingSlash = "ConnectOptions.Path is used as given: \"/custom/eio\" requests /custom/eio?EIO=…, which engine.io and python-engineio answer with 404 (engine.io's WebSocket upgrade just drops the connection: EOF); engine.io-client adds the trailing slash to its path option by default (addTrailingSlash), so a path copied from a JavaScript client fails"
-)
-
-// bugV3SizeCheck: see the report.
-const bugV3SizeCheck = "Send checks a revision 3 message against maxPayload with the polling framing (\"<len>:\" prefix, codec.PayloadPacketLen) even when the session is on websocket, whose frame has no prefix: a message the server takes (maxPayload−1 bytes of text in one frame) is refused with ErrMessageTooLarge (client/session.go send)"

@@ -2,6 +2,8 @@ package polling
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -156,13 +158,17 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		// leave room for framing overhead above maxPayload.
 		limit = 2*limit + 4096
 	}
+	body, err := decoded(resp)
+	if err != nil {
+		return nil, fmt.Errorf("polling GET: %w", err)
+	}
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("polling %w", transports.NewHTTPError("GET", resp.StatusCode, body))
+		msg, _ := io.ReadAll(io.LimitReader(body, 4096))
+		return nil, fmt.Errorf("polling %w", transports.NewHTTPError("GET", resp.StatusCode, msg))
 	}
 	binary := strings.HasPrefix(resp.Header.Get("Content-Type"), "application/octet-stream")
 	// ReadPayload never reads past limit+1 bytes of the body.
-	pkts, _, err := codec.ReadPayload(resp.Body, limit, nil, t.cfg.Revision, binary)
+	pkts, _, err := codec.ReadPayload(body, limit, nil, t.cfg.Revision, binary)
 	if err != nil {
 		return nil, fmt.Errorf("polling GET: %w", err)
 	}
@@ -190,4 +196,23 @@ func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) error {
 func (t *Transport) Close(context.Context) error {
 	t.closeFn()
 	return nil
+}
+
+// decoded returns the body of resp without its content coding. net/http
+// undoes gzip itself unless the request set Accept-Encoding (a user header
+// may); servers compress poll answers of 1 KiB or more.
+func decoded(resp *http.Response) (io.Reader, error) {
+	if resp.Uncompressed {
+		return resp.Body, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))) {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		return gzip.NewReader(resp.Body)
+	case "deflate":
+		return zlib.NewReader(resp.Body)
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+	}
 }

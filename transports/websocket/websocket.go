@@ -209,7 +209,7 @@ func (t *Transport) wrap(op string, err error) error {
 	if errors.As(err, &ce) {
 		switch ce.Code {
 		case ws.StatusNormalClosure, ws.StatusGoingAway, ws.StatusNoStatusRcvd:
-			return fmt.Errorf("websocket %s: %w (status %d)", op, transports.ErrPeerClosed, int(ce.Code))
+			return fmt.Errorf("websocket %s: %w: %w", op, transports.ErrPeerClosed, err)
 		}
 		return fmt.Errorf("websocket %s: %w: %w", op, net.ErrClosed, err)
 	}
