@@ -91,6 +91,9 @@ func corkingClient(hc *http.Client, slot *corkSlot) *http.Client {
 	case *http.Transport:
 		base = tr
 	}
+	// A transport that dials by a deprecated hook is left alone: wrapping
+	// DialContext would bypass the user's dialer.
+	//lint:ignore SA1019 reading the deprecated hooks to respect them
 	if base == nil || base.DialTLSContext != nil || base.DialTLS != nil || base.Dial != nil {
 		return hc
 	}
