@@ -471,3 +471,34 @@ func TestNodeRememberUpgrade(t *testing.T) {
 	require.False(t, f.requests()[0].WebSocket)
 	requireNoGoroutines(t)
 }
+
+// TestNodeCompressionNegotiated asks for permessage-deflate and checks with
+// the server (cmd:extensions) that Node's engine.io agreed to it, in both
+// context-takeover modes, and that compressed messages echo intact.
+func TestNodeCompressionNegotiated(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{ExtraArgs: []string{"--per-message-deflate"}})
+	for name, mode := range map[string]ws.CompressionMode{
+		"context takeover":    ws.CompressionContextTakeover,
+		"no context takeover": ws.CompressionNoContextTakeover,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := client.New(&client.Options{WebSocketDialOptions: &ws.DialOptions{CompressionMode: mode}})
+			rec := record(c)
+			require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"websocket"}}))
+			require.NoError(t, c.Send("cmd:extensions"))
+			ext := rec.next(t, 5*time.Second).Text()
+			require.True(t, strings.HasPrefix(ext, "extensions:permessage-deflate"), ext)
+			big := strings.Repeat("compressible ", 1000)
+			require.NoError(t, c.Send(big))
+			require.Equal(t, big, rec.next(t, 5*time.Second).Text())
+			require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+		})
+	}
+	// Without the option the client offers nothing and nothing is agreed.
+	c := client.New(nil)
+	rec := record(c)
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"websocket"}}))
+	require.NoError(t, c.Send("cmd:extensions"))
+	require.Equal(t, "extensions:", rec.next(t, 5*time.Second).Text())
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+}

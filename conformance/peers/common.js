@@ -24,6 +24,7 @@ const USAGE = `usage: node server.js [flags]
   --allow-eio3            accept protocol v3 clients (engine.io >= 4 only)
   --cookie NAME           set a cookie NAME=<sid> on the handshake
   --upgrade-timeout MS    upgradeTimeout
+  --per-message-deflate   accept permessage-deflate on WebSockets (threshold 0)
   --verbose               log connections and closes to stderr
   --ignore-stdin          do not exit when stdin closes
 `;
@@ -57,6 +58,7 @@ function parseArgs(argv) {
     allowEIO3: false,
     cookie: undefined,
     upgradeTimeout: undefined,
+    perMessageDeflate: false,
     verbose: false,
     ignoreStdin: false,
   };
@@ -96,6 +98,7 @@ function parseArgs(argv) {
       }
       case '--no-upgrades': cfg.noUpgrades = true; break;
       case '--allow-eio3': cfg.allowEIO3 = true; break;
+      case '--per-message-deflate': cfg.perMessageDeflate = true; break;
       case '--verbose': cfg.verbose = true; break;
       case '--ignore-stdin': cfg.ignoreStdin = true; break;
       case '-h':
@@ -125,6 +128,7 @@ function engineOptions(cfg, major) {
   if (cfg.transports !== undefined) opts.transports = cfg.transports;
   if (cfg.upgradeTimeout !== undefined) opts.upgradeTimeout = cfg.upgradeTimeout;
   if (cfg.noUpgrades) opts.allowUpgrades = false;
+  if (cfg.perMessageDeflate) opts.perMessageDeflate = { threshold: 0 };
   if (major >= 4) {
     if (cfg.allowEIO3) opts.allowEIO3 = true;
     if (cfg.cookie !== undefined) opts.cookie = { name: cfg.cookie };
@@ -233,6 +237,13 @@ function handleCommand(socket, cmd, stats, major) {
     case 'transport':
       reply('transport:' + (socket.transport ? socket.transport.name : ''));
       return;
+    case 'extensions': {
+      // The WebSocket extensions negotiated with this client, as the ws
+      // library reports them ("" on polling or without any).
+      const ws = socket.transport && socket.transport.socket;
+      reply('extensions:' + (ws && typeof ws.extensions === 'string' ? ws.extensions : ''));
+      return;
+    }
     case 'handshake':
       reply('handshake:' + JSON.stringify(handshakeInfo(socket, major)));
       return;
