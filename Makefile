@@ -39,7 +39,8 @@ demo: build
 	$(BIN) replay -machine $(DEMO_TRACE)
 
 # Re-records the trace corpus (conformance/testdata/traces) with the
-# reference JavaScript client through `eio proxy` against the Node peers.
+# reference JavaScript client and python-engineio's client through
+# `eio proxy` against the Node and python peers.
 traces: peers build
 	bash conformance/traces-tools/record.sh $(BIN)
 

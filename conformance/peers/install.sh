@@ -6,7 +6,8 @@
 #     node_modules already matches the lock file.
 #   - python: Debian's python3-engineio, python3-aiohttp and
 #     python3-gevent (for the WSGI server mode) for /usr/bin/python3, with apt-get, unless that
-#     interpreter imports them already.
+#     interpreter imports them already; also python3-requests and
+#     python3-websocket, which python-engineio's client (pyclient/) needs.
 #   - goserver: `go build` of its own module into goserver/bin/goserver
 #     (git-ignored); go's build cache makes a rebuild cheap.
 set -euo pipefail
@@ -67,10 +68,10 @@ fi
 # The interpreter Debian's packages install for; conformance/peer uses the
 # same one (EIO_PEER_PYTHON overrides both).
 python="${EIO_PEER_PYTHON:-/usr/bin/python3}"
-python_debs=(python3-engineio python3-aiohttp python3-gevent)
+python_debs=(python3-engineio python3-aiohttp python3-gevent python3-requests python3-websocket)
 
 python_ready() {
-	[ -x "$python" ] && "$python" -c 'import engineio, aiohttp, gevent' >/dev/null 2>&1
+	[ -x "$python" ] && "$python" -c 'import engineio, aiohttp, gevent, requests, websocket' >/dev/null 2>&1
 }
 
 if python_ready; then
@@ -81,7 +82,7 @@ elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 		echo "peers: apt-get install ${python_debs[*]} failed" >&2
 		status=1
 	elif ! python_ready; then
-		echo "peers: $python still cannot import engineio, aiohttp and gevent" >&2
+		echo "peers: $python still cannot import engineio, aiohttp, gevent, requests and websocket" >&2
 		status=1
 	fi
 else

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Re-records the conformance corpus (conformance/testdata/traces/*.har):
-# for each scenario it starts a Node engine.io peer, starts `eio proxy` in
-# front of it, runs the reference engine.io-client through the scenario
-# (conformance/peers/jsclient/scenario.js) via the proxy, then stops the
-# proxy, which writes the HAR. Everything listens on 127.0.0.1.
+# for each scenario it starts a peer (a Node engine.io peer, or the
+# python-engineio one), starts `eio proxy` in front of it, runs a client
+# through the scenario via the proxy, then stops the proxy, which writes
+# the HAR. Everything listens on 127.0.0.1. The client is the reference
+# engine.io-client (conformance/peers/jsclient/scenario.js; client major 6
+# or 3), or python-engineio's client (conformance/peers/pyclient/scenario.py;
+# client "py").
 #
 # Usage: record.sh PATH-TO-EIO-BINARY [SCENARIO-NAME...]
 # With names, only those corpus entries are re-recorded.
@@ -22,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# name | client major | peer | peer flags | scenario
+# name | client major (6, 3, or py) | peer | peer flags | scenario
 corpus='
 v4-polling|6|node6||polling
 v4-websocket|6|node6||websocket
@@ -48,6 +51,18 @@ v3-websocket|3|node3||websocket
 v3-binary-polling|3|node3||binary-polling
 v3-binary-websocket|3|node3||binary-websocket
 v3-upgrade-heartbeat|3|node3|--ping-interval 300 --ping-timeout 1000|upgrade-heartbeat
+v4-python-polling|6|python||polling
+v4-python-websocket|6|python||websocket
+v4-python-upgrade|6|python||upgrade
+v4-python-binary-polling|6|python||binary-polling
+v4-python-binary-websocket|6|python||binary-websocket
+v4-python-server-close|6|python||server-close
+v4-python-client-close|6|python||client-close
+v4-python-heartbeat|6|python|--ping-interval 300 --ping-timeout 1000|heartbeat
+v4-python-heartbeat-websocket|6|python|--ping-interval 300 --ping-timeout 1000|heartbeat-websocket
+v4-pyclient-polling|py|node6||polling
+v4-pyclient-websocket|py|node6||websocket
+v4-pyclient-upgrade|py|node6||upgrade
 '
 
 # wait_for FILE PATTERN: waits (at most 10 s) for a line matching PATTERN.
@@ -67,8 +82,11 @@ record() {
 	mkfifo "$tmp/stdin"
 	sleep 60 >"$tmp/stdin" &
 	local holder=$!
+	local peer_cmd=(node "$peers/$peer/server.js")
+	# Debian's python3-engineio is installed for the system interpreter.
+	if [ "$peer" = python ]; then peer_cmd=(/usr/bin/python3 "$peers/python/server.py"); fi
 	# shellcheck disable=SC2086
-	node "$peers/$peer/server.js" --port 0 $flags <"$tmp/stdin" >"$tmp/peer.out" 2>"$tmp/peer.err" &
+	"${peer_cmd[@]}" --port 0 $flags <"$tmp/stdin" >"$tmp/peer.out" 2>"$tmp/peer.err" &
 	local peer_pid=$!
 	pids+=("$holder" "$peer_pid")
 	wait_for "$tmp/peer.out" LISTENING || { cat "$tmp/peer.err" >&2; return 1; }
@@ -83,7 +101,11 @@ record() {
 	addr="$(awk '/LISTENING/{print $2}' "$tmp/proxy.out")"
 
 	local status=0
-	node "$peers/jsclient/scenario.js" --client "$major" --url "http://$addr" "$scenario" || status=$?
+	if [ "$major" = py ]; then
+		/usr/bin/python3 "$peers/pyclient/scenario.py" --url "http://$addr" "$scenario" || status=$?
+	else
+		node "$peers/jsclient/scenario.js" --client "$major" --url "http://$addr" "$scenario" || status=$?
+	fi
 	kill -TERM "$proxy_pid"
 	wait "$proxy_pid" || status=$?
 	kill -TERM "$peer_pid" 2>/dev/null || true
