@@ -51,6 +51,9 @@ v3-websocket|3|node3||websocket
 v3-binary-polling|3|node3||binary-polling
 v3-binary-websocket|3|node3||binary-websocket
 v3-upgrade-heartbeat|3|node3|--ping-interval 300 --ping-timeout 1000|upgrade-heartbeat
+v3-client-close|3|node3||client-close
+v3-burst|3|node3||burst
+v3-max-payload|3|node3|--max-payload 1000|max-payload
 v4-python-polling|6|python||polling
 v4-python-websocket|6|python||websocket
 v4-python-upgrade|6|python||upgrade
@@ -60,6 +63,8 @@ v4-python-server-close|6|python||server-close
 v4-python-client-close|6|python||client-close
 v4-python-heartbeat|6|python|--ping-interval 300 --ping-timeout 1000|heartbeat
 v4-python-heartbeat-websocket|6|python|--ping-interval 300 --ping-timeout 1000|heartbeat-websocket
+v4-python-max-payload|6|python|--max-payload 1000|max-payload
+v4-python-upgrade-heartbeat|6|python|--ping-interval 300 --ping-timeout 1000|upgrade-heartbeat
 v4-pyclient-polling|py|node6||polling
 v4-pyclient-websocket|py|node6||websocket
 v4-pyclient-upgrade|py|node6||upgrade
