@@ -85,10 +85,12 @@ type Options struct {
 	ProbeTimeout time.Duration
 	// CloseTimeout bounds a graceful Disconnect. Zero means 5 s.
 	CloseTimeout time.Duration
-	// MaxPacketsPerPayload bounds the packets one polling POST carries.
-	// python-engineio (Flask-SocketIO's server) drops a POST of more than
-	// 16 packets while answering 200 OK, so zero means 16; negative means
-	// no bound beyond the server's maxPayload.
+	// MaxPacketsPerPayload bounds the packets one polling POST carries;
+	// negative means no bound beyond the server's maxPayload. Zero means 16
+	// with servers whose handshake advertises no maxPayload —
+	// python-engineio (Flask-SocketIO's server) drops a POST of more than 16
+	// packets while answering 200 OK — and no bound with servers that
+	// advertise one (engine.io 4 and later), where batching is fastest.
 	MaxPacketsPerPayload int
 	// JSON encodes values that are neither string nor []byte in Send, and
 	// decodes in [Client.DecodeJSON]. Nil means encoding/json.

@@ -71,7 +71,7 @@ func (c *Client) newTarget(rawURL string, opts *ConnectOptions) (*target, error)
 			NoUpgrade:            opts.NoUpgrade,
 			ProbeTimeout:         c.opts.ProbeTimeout,
 			CloseTimeout:         c.opts.CloseTimeout,
-			MaxPacketsPerPayload: maxPackets(c.opts.MaxPacketsPerPayload),
+			MaxPacketsPerPayload: c.opts.MaxPacketsPerPayload,
 		},
 	}, nil
 }
@@ -168,18 +168,4 @@ func (c *Client) recall(key string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.remembered[key]
-}
-
-// DefaultMaxPacketsPerPayload is the bound on packets per polling POST
-// when Options.MaxPacketsPerPayload is zero.
-const DefaultMaxPacketsPerPayload = 16
-
-func maxPackets(n int) int {
-	switch {
-	case n == 0:
-		return DefaultMaxPacketsPerPayload
-	case n < 0:
-		return 0
-	}
-	return n
 }

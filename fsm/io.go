@@ -100,10 +100,17 @@ type Connect struct {
 	// CloseTimeout bounds a graceful close. Zero means 5 s.
 	CloseTimeout time.Duration
 	// MaxPacketsPerPayload bounds the packets of one polling payload (one
-	// POST). python-engineio drops a POST of more than 16 packets while
-	// answering 200. Zero means no bound beyond maxPayload.
+	// POST); negative means no bound beyond maxPayload. Zero means
+	// [AutoMaxPackets] when the server's handshake has no maxPayload
+	// (python-engineio, which drops a POST of more than 16 packets while
+	// answering 200, and revision 3 servers) and no bound when it has one
+	// (engine.io 4 and later).
 	MaxPacketsPerPayload int
 }
+
+// AutoMaxPackets is the bound on packets per polling payload used with
+// servers that advertise no maxPayload.
+const AutoMaxPackets = 16
 
 // Opened reports that a transport the machine asked for is open.
 type Opened struct{ Role Role }

@@ -271,7 +271,7 @@ func (m *Machine) flush() {
 				return
 			}
 		}
-		if max := m.cfg.MaxPacketsPerPayload; max > 0 && n > max {
+		if max := m.maxPackets(); max > 0 && n > max {
 			n = max
 		}
 	}
@@ -280,4 +280,18 @@ func (m *Machine) flush() {
 	m.buf = append(m.buf[:0], m.buf[n:]...)
 	a.writing = true
 	m.emit(Write{Role: Active, Packets: batch})
+}
+
+// maxPackets is the bound on packets per polling payload, or 0 for none.
+func (m *Machine) maxPackets() int {
+	switch n := m.cfg.MaxPacketsPerPayload; {
+	case n > 0:
+		return n
+	case n < 0:
+		return 0
+	}
+	if m.hs.MaxPayload == 0 {
+		return AutoMaxPackets
+	}
+	return 0
 }

@@ -319,3 +319,29 @@ func TestMaxPacketsPerPayload(t *testing.T) {
 	d.step(Wrote{Role: Active})
 	d.expect("write active [4e]")
 }
+
+// TestMaxPacketsAuto: with no bound set, a server that advertises no
+// maxPayload (python-engineio) gets at most 16 packets per POST; one that
+// advertises maxPayload gets them all in one.
+func TestMaxPacketsAuto(t *testing.T) {
+	for name, tc := range map[string]struct {
+		hs   string
+		want int
+	}{
+		"no maxPayload":   {`{"sid":"s","upgrades":[],"pingInterval":1000,"pingTimeout":1000}`, AutoMaxPackets},
+		"with maxPayload": {`{"sid":"s","upgrades":[],"pingInterval":1000,"pingTimeout":1000,"maxPayload":100000}`, 40},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := newDriver(t)
+			d.step(Connect{Revision: codec.V4, Transports: []TransportInfo{polling}})
+			d.step(Opened{Role: Active})
+			d.step(Received{Role: Active, Packets: []codec.Packet{openPkt(tc.hs)}})
+			var pkts []codec.Packet
+			for range 40 {
+				pkts = append(pkts, msg("x"))
+			}
+			d.step(Send{Packets: pkts})
+			require.Len(t, d.out[0].(Write).Packets, tc.want)
+		})
+	}
+}
