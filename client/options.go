@@ -114,8 +114,11 @@ type ConnectOptions struct {
 	// from the next transport on: ["websocket", "polling"] falls back to
 	// polling when the WebSocket cannot be opened.
 	Transports []string
-	// Path is the Engine.IO path. Empty means "/engine.io/". The URL's
-	// own path is not used, as in the reference clients.
+	// Path is the Engine.IO path. Empty means "/engine.io/". A missing
+	// leading or trailing slash is added ("socket.io" means
+	// "/socket.io/"), as both reference clients do; servers answer 404
+	// without it. The URL's own path is not used, as in the reference
+	// clients.
 	Path string
 	// Query holds extra query parameters for every request.
 	Query url.Values
