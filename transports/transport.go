@@ -94,6 +94,25 @@ func (c *Config) Query(transport string) url.Values {
 	return q
 }
 
+// Endpoint returns a copy of URL with the scheme a transport uses:
+// http or https for HTTP requests, ws or wss for a WebSocket, keeping
+// whether it is secure. The query is left to the caller.
+func (c *Config) Endpoint(websocket bool) url.URL {
+	u := *c.URL
+	secure := u.Scheme == "https" || u.Scheme == "wss"
+	switch {
+	case websocket && secure:
+		u.Scheme = "wss"
+	case websocket:
+		u.Scheme = "ws"
+	case secure:
+		u.Scheme = "https"
+	default:
+		u.Scheme = "http"
+	}
+	return u
+}
+
 // Opener opens a transport. It returns once the transport can carry
 // packets: at once for polling, after the handshake for a WebSocket.
 type Opener func(ctx context.Context, cfg Config) (Transport, error)

@@ -79,13 +79,7 @@ func (t *Transport) url() string {
 	cfg := t.cfg
 	cfg.SID = t.sid
 	t.mu.Unlock()
-	u := *cfg.URL
-	switch u.Scheme {
-	case "ws":
-		u.Scheme = "http"
-	case "wss":
-		u.Scheme = "https"
-	}
+	u := cfg.Endpoint(false)
 	q := cfg.Query(Name)
 	cfg.Stamp(q)
 	u.RawQuery = q.Encode()

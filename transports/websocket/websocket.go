@@ -75,13 +75,7 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 	if cfg.URL == nil {
 		return nil, errors.New("websocket: no URL")
 	}
-	u := *cfg.URL
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	}
+	u := cfg.Endpoint(true)
 	q := cfg.Query(Name)
 	u.RawQuery = q.Encode()
 	if opts.HTTPClient == nil {
