@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
 	"github.com/eio-go/eio/transports"
 	"github.com/eio-go/eio/transports/polling"
@@ -156,6 +157,26 @@ func (c *Client) Send(v any) error {
 		return err
 	}
 	return s.send(p)
+}
+
+// SendText sends a text message, like Send with a string, without
+// boxing the string in an interface.
+func (c *Client) SendText(text string) error {
+	s := c.current()
+	if s == nil {
+		return ErrClosed
+	}
+	return s.send(codec.TextMessage(text))
+}
+
+// SendBinary sends a binary message, like Send with a []byte: data is
+// copied, so the caller may reuse it.
+func (c *Client) SendBinary(data []byte) error {
+	s := c.current()
+	if s == nil {
+		return ErrClosed
+	}
+	return s.send(codec.BinaryMessage(append([]byte(nil), data...)))
 }
 
 // DecodeJSON decodes a text message holding JSON into v with Options.JSON.

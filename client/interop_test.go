@@ -173,3 +173,23 @@ func TestNodeJSONSend(t *testing.T) {
 	require.Equal(t, client.ReasonClientDisconnect, rec.disconnected(t, time.Second))
 	requireNoGoroutines(t)
 }
+
+// TestNodeSendTextBinary checks the typed senders: SendText sends text,
+// SendBinary sends binary and copies its argument, which the caller may
+// reuse at once.
+func TestNodeSendTextBinary(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	c := client.New(nil)
+	rec := record(c)
+	require.ErrorIs(t, c.SendText("early"), client.ErrClosed)
+	require.ErrorIs(t, c.SendBinary([]byte{1}), client.ErrClosed)
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"websocket"}}))
+	require.NoError(t, c.SendText("typed"))
+	buf := []byte{1, 2, 3}
+	require.NoError(t, c.SendBinary(buf))
+	buf[0] = 9
+	require.Equal(t, client.Message{Data: []byte("typed")}, rec.next(t, 5*time.Second))
+	require.Equal(t, client.Message{Data: []byte{1, 2, 3}, Binary: true}, rec.next(t, 5*time.Second))
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.ErrorIs(t, c.SendText("late"), client.ErrClosed)
+}

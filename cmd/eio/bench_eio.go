@@ -101,10 +101,10 @@ func dialEIO(ctx context.Context, url, mode string, onMessage func()) (benchConn
 
 func (e *eioConn) sender(data []byte, binary bool) func() error {
 	if binary {
-		return func() error { return e.c.Send(data) }
+		return func() error { return e.c.SendBinary(data) }
 	}
 	text := string(data)
-	return func() error { return e.c.Send(text) }
+	return func() error { return e.c.SendText(text) }
 }
 
 func (e *eioConn) close() {
