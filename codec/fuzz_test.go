@@ -125,7 +125,8 @@ func FuzzParseHandshake(f *testing.F) {
 			checkDecodeError(t, err, len(data))
 			return
 		}
-		if h.SID == "" || h.PingInterval < 0 || h.PingTimeout < 0 || h.MaxPayload < 0 {
+		if h.SID == "" || h.PingInterval < 0 || h.PingTimeout < 0 || h.MaxPayload < 0 ||
+			h.PingInterval > MaxInterval || h.PingTimeout > MaxInterval {
 			t.Fatalf("accepted a bad handshake: %+v", h)
 		}
 	})

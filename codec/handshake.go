@@ -12,8 +12,11 @@ type Handshake struct {
 	SID      string   // session id, sent back as the sid query parameter
 	Upgrades []string // transports the client may upgrade to
 	// PingInterval and PingTimeout are the heartbeat timings, sent in
-	// milliseconds; fractions of a millisecond are kept and values too
-	// large for a Duration are clamped to about 146 years.
+	// milliseconds; fractions of a millisecond are kept. Values above
+	// [MaxInterval] are clamped to it, so that sums of the two and a
+	// request timeout never overflow a Duration. Zero is accepted (a
+	// server advertising pingInterval 0 means "at once"); negative values
+	// are rejected.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	// MaxPayload bounds a polling payload in bytes; 0 when the server did
@@ -71,10 +74,14 @@ func ParseHandshake(data []byte) (Handshake, error) {
 	return h, nil
 }
 
+// MaxInterval is the largest heartbeat timing [ParseHandshake] returns:
+// 2^31-1 ms, about 24.8 days, the longest delay a JavaScript timer of an
+// engine.io server can wait. A larger advertised value is clamped to it.
+const MaxInterval = math.MaxInt32 * time.Millisecond
+
 func millis(v float64) time.Duration {
-	const maxMillis = float64(1<<62) / float64(time.Millisecond)
-	if v > maxMillis {
-		v = maxMillis
+	if v >= float64(MaxInterval/time.Millisecond) {
+		return MaxInterval
 	}
 	return time.Duration(v * float64(time.Millisecond))
 }

@@ -28,7 +28,13 @@ func TestParseHandshake(t *testing.T) {
 		{"exponent", `{"sid":"s","pingInterval":2.5e4,"pingTimeout":2E4,"maxPayload":1e6}`,
 			Handshake{SID: "s", PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second, MaxPayload: 1000000}},
 		{"huge", `{"sid":"s","pingInterval":1e300,"pingTimeout":1e20,"maxPayload":1e300}`,
-			Handshake{SID: "s", PingInterval: time.Duration(1 << 62), PingTimeout: time.Duration(1 << 62), MaxPayload: math.MaxInt}},
+			Handshake{SID: "s", PingInterval: MaxInterval, PingTimeout: MaxInterval, MaxPayload: math.MaxInt}},
+		// A server's 1e15 ms is clamped: the sums the client arms timers
+		// with (interval + timeout + a request timeout) must not overflow.
+		{"absurd", `{"sid":"s","pingInterval":1e15,"pingTimeout":1e15}`,
+			Handshake{SID: "s", PingInterval: MaxInterval, PingTimeout: MaxInterval}},
+		{"at the clamp", `{"sid":"s","pingInterval":2147483647,"pingTimeout":2147483646.5}`,
+			Handshake{SID: "s", PingInterval: MaxInterval, PingTimeout: MaxInterval - 500*time.Microsecond}},
 		{"whitespace", " \n{ \"sid\" : \"s\", \"pingInterval\": 1, \"pingTimeout\": 1 }\t",
 			Handshake{SID: "s", PingInterval: time.Millisecond, PingTimeout: time.Millisecond}},
 		{"null maxPayload", `{"sid":"s","pingInterval":1,"pingTimeout":1,"maxPayload":null}`,
@@ -60,6 +66,8 @@ func TestParseHandshakeErrors(t *testing.T) {
 		{"missing pingInterval", `{"sid":"s","pingTimeout":1}`, 0},
 		{"missing pingTimeout", `{"sid":"s","pingInterval":1}`, 0},
 		{"negative ping", `{"sid":"s","pingInterval":-1,"pingTimeout":1}`, 0},
+		{"negative pingTimeout", `{"sid":"s","pingInterval":1,"pingTimeout":-1e15}`, 0},
+		{"slightly negative ping", `{"sid":"s","pingInterval":-0.001,"pingTimeout":1}`, 0},
 		{"negative maxPayload", `{"sid":"s","pingInterval":1,"pingTimeout":1,"maxPayload":-5}`, 0},
 		{"string number", `{"sid":"s","pingInterval":"25000","pingTimeout":1}`, -1},
 		{"number beyond float64", `{"sid":"s","pingInterval":1e400,"pingTimeout":1}`, -1},
