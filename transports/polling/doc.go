@@ -7,6 +7,10 @@
 // headers, and reports non-200 answers as [transports.HTTPError]. The
 // handshake GET and every POST are bounded by the configured request
 // timeout; a long-poll GET of a known session by pingInterval +
-// pingTimeout + that timeout. It keeps no goroutine of its own: Close
-// cancels the requests in flight.
+// pingTimeout + that timeout. Every response body is read through a
+// bound: [HandshakeReadLimit] for the handshake, 2*maxPayload + 4096
+// once the session is known, or [DefaultReadLimit] when the server
+// advertised no maxPayload; the bound applies to the body after its
+// content coding (gzip, deflate) is undone. It keeps no goroutine of its
+// own: Close cancels the requests in flight.
 package polling

@@ -21,8 +21,17 @@ import (
 // Name is the transport's name on the wire.
 const Name = "polling"
 
-// DefaultReadLimit bounds a poll response body when the session's
-// maxPayload is unknown.
+// HandshakeReadLimit bounds the body of the handshake GET, the response
+// that carries the open packet (and, from some servers, a few packets
+// after it). Before that response the session's maxPayload is unknown,
+// and an open packet is a few hundred bytes: a larger body is refused
+// with an error matching codec.ErrTooLarge rather than read on.
+const HandshakeReadLimit = 1 << 20
+
+// DefaultReadLimit bounds a poll response body once the session is open
+// when its handshake advertised no maxPayload (revision 3 servers,
+// python-engineio). With a maxPayload the bound is 2*maxPayload + 4096:
+// a server may batch packets up to its own buffer size.
 const DefaultReadLimit = 64 << 20
 
 // Registration registers this transport with a [transports.Registry].
@@ -142,16 +151,7 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	}
 	defer done()
 	defer resp.Body.Close()
-	t.mu.Lock()
-	limit := int64(t.max)
-	t.mu.Unlock()
-	if limit <= 0 {
-		limit = DefaultReadLimit
-	} else {
-		// A server may batch several packets up to its own buffer size;
-		// leave room for framing overhead above maxPayload.
-		limit = 2*limit + 4096
-	}
+	limit := t.readLimit()
 	body, err := decoded(resp)
 	if err != nil {
 		return nil, fmt.Errorf("polling GET: %w", err)
@@ -167,6 +167,22 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		return nil, fmt.Errorf("polling GET: %w", err)
 	}
 	return pkts, nil
+}
+
+// readLimit returns the bound of the next poll response body.
+func (t *Transport) readLimit() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.sid == "":
+		return HandshakeReadLimit
+	case t.max <= 0:
+		return DefaultReadLimit
+	default:
+		// A server may batch several packets up to its own buffer size;
+		// leave room for framing overhead above maxPayload.
+		return 2*int64(t.max) + 4096
+	}
 }
 
 // Write sends packets as one POST.

@@ -1,6 +1,7 @@
 package polling_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -91,4 +92,43 @@ func TestHTTPError(t *testing.T) {
 	require.Equal(t, transports.HTTPError{Method: "GET", Status: 400, Body: []byte(`{"code":1,"message":"Session ID unknown"}`),
 		Code: 1, Message: "Session ID unknown"}, *he)
 	require.NoError(t, tr.Close(context.Background()))
+}
+
+// TestReadLimits checks the bound of each poll response body: the
+// handshake's is HandshakeReadLimit; once the session is known, it is
+// 2*maxPayload + 4096, or DefaultReadLimit without a maxPayload. A body
+// one byte over is refused with codec.ErrTooLarge.
+func TestReadLimits(t *testing.T) {
+	var size atomic.Int64 // the length of the next body: "4" and filler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := size.Load()
+		_, _ = w.Write([]byte("4"))
+		_, _ = w.Write(bytes.Repeat([]byte("a"), int(n-1)))
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	tr, err := polling.Open(context.Background(), transports.Config{URL: u, Revision: codec.V4})
+	require.NoError(t, err)
+	defer tr.Close(context.Background())
+	read := func(n int64) error {
+		size.Store(n)
+		pkts, err := tr.Read(context.Background())
+		if err == nil {
+			require.Len(t, pkts, 1)
+			require.Len(t, pkts[0].Data, int(n-1))
+		}
+		return err
+	}
+
+	require.NoError(t, read(polling.HandshakeReadLimit), "the handshake GET")
+	require.ErrorIs(t, read(polling.HandshakeReadLimit+1), codec.ErrTooLarge)
+
+	sa := tr.(transports.SessionAware)
+	sa.SetSession(codec.Handshake{SID: "s"})
+	require.NoError(t, read(polling.HandshakeReadLimit+1), "no maxPayload: the default limit")
+
+	sa.SetSession(codec.Handshake{SID: "s", MaxPayload: 1000})
+	require.NoError(t, read(2*1000+4096))
+	require.ErrorIs(t, read(2*1000+4096+1), codec.ErrTooLarge)
 }
