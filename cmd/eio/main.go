@@ -44,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return proxyCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "soak":
+		return soakCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -61,6 +63,7 @@ func usage(w io.Writer) {
   eio replay [-json] [-machine] [-speed X] [-mermaid] TRACE.har
   eio proxy -target URL -o out.har [-listen 127.0.0.1:PORT]
   eio bench [-rounds 5] [-o docs/performance.md] [-quick] [-cpuprofile DIR]
+  eio soak [-clients 1000] [-duration 60s] [-interval 1s] [-o docs/reliability.md]
 `)
 }
 
