@@ -271,45 +271,57 @@ var seeds = flag.Int("seeds", 1, "number of seeds TestRandomSessions runs, 10,00
 
 func randomSessions(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	for i := range 10000 {
+	for range 10000 {
 		s := newSim(t, rng)
-		s.rev = codec.V4
-		if rng.IntN(3) == 0 {
-			s.rev = codec.V3
-		}
-		trs := [][]TransportInfo{{polling, websocket}, {polling}, {websocket}}[rng.IntN(3)]
-		s.feed(Connect{Revision: s.rev, Transports: trs})
+		s.start()
 		for step := 0; step < 80 && s.finished == nil; step++ {
 			s.feed(s.next())
 		}
-		if s.finished == nil {
-			s.feed(Disconnect{Abort: true})
-		}
-		require.NotNil(t, s.finished, "session %d did not finish\n%s", i, s.trace())
-		require.Equal(t, Disconnected, s.m.State())
-		require.Empty(t, s.m.Step(TimerFired{Timer: TimerHeartbeat, Gen: 1}), "a finished machine ignores inputs")
+		s.check()
+	}
+}
 
-		seen := map[string]bool{}
-		last := 0
-		for _, w := range s.written {
-			require.False(t, seen[w], "message %s written twice\n%s", w, s.trace())
-			seen[w] = true
-			n, _ := strconv.Atoi(strings.TrimRight(w[1:], "y"))
-			require.Greater(t, n, last, "message %s written out of order\n%s", w, s.trace())
-			last = n
-		}
-		for _, f := range s.failed {
-			require.False(t, seen[f], "message %s both written and failed\n%s", f, s.trace())
-			seen[f] = true
-		}
-		require.Len(t, seen, len(s.sent), "every message is written or failed\n%s", s.trace())
-		if s.closeAt >= 0 && s.lastEvent == EvClosed {
-			for _, id := range s.sent[:s.closeAt] {
-				if s.tooLarge[id] {
-					continue
-				}
-				require.Contains(t, s.written, id, "clean close lost a message\n%s", s.trace())
+// start connects the machine with a random revision and transport list.
+func (s *sim) start() {
+	s.rev = codec.V4
+	if s.rng.IntN(3) == 0 {
+		s.rev = codec.V3
+	}
+	trs := [][]TransportInfo{{polling, websocket}, {polling}, {websocket}}[s.rng.IntN(3)]
+	s.feed(Connect{Revision: s.rev, Transports: trs})
+}
+
+// check ends a session the script left running with Disconnect{Abort:
+// true}, then checks the invariants TestRandomSessions lists.
+func (s *sim) check() {
+	t := s.t
+	if s.finished == nil {
+		s.feed(Disconnect{Abort: true})
+	}
+	require.NotNil(t, s.finished, "session did not finish\n%s", s.trace())
+	require.Equal(t, Disconnected, s.m.State())
+	require.Empty(t, s.m.Step(TimerFired{Timer: TimerHeartbeat, Gen: 1}), "a finished machine ignores inputs")
+
+	seen := map[string]bool{}
+	last := 0
+	for _, w := range s.written {
+		require.False(t, seen[w], "message %s written twice\n%s", w, s.trace())
+		seen[w] = true
+		n, _ := strconv.Atoi(strings.TrimRight(w[1:], "y"))
+		require.Greater(t, n, last, "message %s written out of order\n%s", w, s.trace())
+		last = n
+	}
+	for _, f := range s.failed {
+		require.False(t, seen[f], "message %s both written and failed\n%s", f, s.trace())
+		seen[f] = true
+	}
+	require.Len(t, seen, len(s.sent), "every message is written or failed\n%s", s.trace())
+	if s.closeAt >= 0 && s.lastEvent == EvClosed {
+		for _, id := range s.sent[:s.closeAt] {
+			if s.tooLarge[id] {
+				continue
 			}
+			require.Contains(t, s.written, id, "clean close lost a message\n%s", s.trace())
 		}
 	}
 }
