@@ -51,7 +51,7 @@ lint:
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:
-	@for pkg in ./codec ./conformance/har ./conformance/trace; do \
+	@for pkg in ./codec ./conformance/har ./conformance/trace ./fsm; do \
 		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$target"; \
 			$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
