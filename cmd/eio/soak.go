@@ -104,6 +104,7 @@ func soakCmd(args []string, stdout, stderr io.Writer) int {
 type soakRun struct {
 	cfg      soakConfig
 	log      io.Writer
+	start    time.Time    // the first connect
 	stopping atomic.Bool  // the soak is disconnecting the clients
 	gone     atomic.Int64 // clients disconnected during the run
 }
@@ -142,19 +143,18 @@ func runSoak(cfg soakConfig, log io.Writer) (*soakResult, error) {
 	res.heapBefore = ms.HeapInuse
 	cpu0 := processCPU(peerPID)
 
-	run := &soakRun{cfg: cfg, log: log}
+	run := &soakRun{cfg: cfg, log: log, start: time.Now()}
 	clients := make([]*soakClient, cfg.clients)
 	for i := range clients {
 		clients[i] = newSoakClient(run, i)
 	}
-	samp := startSampler(res)
+	samp := startSampler(res, url)
 	stopSend := make(chan struct{})
 	sendDone := make(chan struct{})
 	go func() { defer close(sendDone); sendLoop(clients, cfg, stopSend, res) }()
 
-	rampStart := time.Now()
 	ramp(clients, url, cfg, res, log)
-	res.rampTook = time.Since(rampStart)
+	res.rampTook = time.Since(run.start)
 	fmt.Fprintf(log, "eio soak: %d of %d connected in %.1f s; steady for %v\n", res.connected, cfg.clients, res.rampTook.Seconds(), cfg.duration)
 	steady := time.NewTimer(cfg.duration)
 	<-steady.C

@@ -34,9 +34,10 @@ type soakClient struct {
 	pings      int64
 	lastPing   time.Time
 	maxGap     time.Duration
-	gone       bool   // disconnected while the soak did not ask it to
-	goneWhy    string // reason: error
-	closeWhy   string // the reason of the disconnect the soak asked for
+	gone       bool          // disconnected while the soak did not ask it to
+	goneWhy    string        // reason: error
+	goneAt     time.Duration // when, from the run's first connect
+	closeWhy   string        // the reason of the disconnect the soak asked for
 }
 
 func newSoakClient(run *soakRun, id int) *soakClient {
@@ -129,9 +130,10 @@ func (sc *soakClient) onDisconnect(reason client.Reason, err error) {
 		}
 		return
 	}
-	sc.gone, sc.goneWhy = true, why
-	sc.run.gone.Add(1)
-	fmt.Fprintf(sc.run.log, "eio soak: client %d disconnected during the run: %s\n", sc.id, why)
+	sc.gone, sc.goneWhy, sc.goneAt = true, why, time.Since(sc.run.start)
+	if n := sc.run.gone.Add(1); n <= 20 {
+		fmt.Fprintf(sc.run.log, "eio soak: +%.1fs client %d disconnected during the run: %s\n", sc.goneAt.Seconds(), sc.id, why)
+	}
 }
 
 // outstanding returns how many of its messages have not come back yet.
@@ -169,6 +171,7 @@ func (sc *soakClient) add(r *soakResult) {
 	if sc.gone {
 		r.lostDisconnected += missing
 		r.unexpected[sc.goneWhy]++
+		r.goneAt = append(r.goneAt, sc.goneAt)
 	} else {
 		r.lost += missing
 	}

@@ -38,6 +38,11 @@ type soakResult struct {
 	pings      int64
 	maxPingGap time.Duration
 	latencies  []time.Duration // echo round trips, sorted
+	goneAt     []time.Duration // when clients disconnected during the run, from the first connect
+
+	lagMax       time.Duration   // the latest a 20 ms ticker of this process fired
+	lagOver100   int             // ticks more than 100 ms late
+	serverProbes []time.Duration // answer times of GET /peer/sessions, sorted
 
 	goBefore, goPeak, goAfter       int
 	goAfterTook                     time.Duration // from Wait's return to the after sample
@@ -110,12 +115,35 @@ func counted(m map[string]int, none string) string {
 	return strings.Join(parts, "; ")
 }
 
-// latency returns the q-quantile of the echo round trips.
-func (r *soakResult) latency(q float64) time.Duration {
-	if len(r.latencies) == 0 {
+// quantile returns the q-quantile of sorted durations.
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
 		return 0
 	}
-	return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
+	return d[min(len(d)-1, int(q*float64(len(d))))]
+}
+
+// timeline counts times into 5-second windows: "20–25 s: 3; 40–45 s: 1".
+func timeline(at []time.Duration) string {
+	if len(at) == 0 {
+		return "—"
+	}
+	const w = 5 * time.Second
+	n := map[int]int{}
+	var keys []int
+	for _, t := range at {
+		k := int(t / w)
+		if n[k] == 0 {
+			keys = append(keys, k)
+		}
+		n[k]++
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d–%d s: %d", k*5, k*5+5, n[k]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func kib(k int64) string {
@@ -156,8 +184,12 @@ func (r *soakResult) rows() [][2]string {
 		{"disconnects during the run (client's reason)", counted(r.unexpected, "none")},
 		{"sessions the server closed during the run", counted(r.serverClose, "none")},
 		{"Disconnect not ending with client disconnect", counted(mergeCounts(r.closeOdd, r.stopErrors), "none")},
-		{"pings received / longest gap between two pings", fmt.Sprintf("%d / %s", r.pings, ms(r.maxPingGap))},
-		{"echo round trip p50 / p99 / max", fmt.Sprintf("%s / %s / %s", ms(r.latency(0.5)), ms(r.latency(0.99)), ms(r.latency(1)))},
+		{"pings received / longest gap between two (at the handlers)", fmt.Sprintf("%d / %s", r.pings, ms(r.maxPingGap))},
+		{"echo round trip p50 / p99 / max", fmt.Sprintf("%s / %s / %s", ms(quantile(r.latencies, 0.5)), ms(quantile(r.latencies, 0.99)), ms(quantile(r.latencies, 1)))},
+		{"when clients disconnected (from the first connect)", timeline(r.goneAt)},
+		{"server's answer to GET /peer/sessions p50 / p99 / max", fmt.Sprintf("%s / %s / %s (%d probes)",
+			ms(quantile(r.serverProbes, 0.5)), ms(quantile(r.serverProbes, 0.99)), ms(quantile(r.serverProbes, 1)), len(r.serverProbes))},
+		{"this process's 20 ms ticker: latest / ticks over 100 ms late", fmt.Sprintf("%s / %d", ms(r.lagMax), r.lagOver100)},
 		{"goroutines before / peak / after", fmt.Sprintf("%d / %d / %d (after: %.1f s after the last Wait returned)",
 			r.goBefore, r.goPeak, r.goAfter, r.goAfterTook.Seconds())},
 		{"RSS (VmRSS) before / peak / after", fmt.Sprintf("%s / %s / %s", kib(r.rssBefore), kib(r.rssPeak), kib(r.rssAfter))},
@@ -184,7 +216,7 @@ func (r *soakResult) summary() string {
 	fmt.Fprintf(&b, "eio soak: %d clients, %v steady, a %d-byte message every %v per client, pingInterval %v, pingTimeout %v, %s\n",
 		r.cfg.clients, r.cfg.duration, r.cfg.size, r.cfg.interval, r.cfg.pingInterval, r.cfg.pingTimeout, strings.Join(r.cfg.transports, ","))
 	for _, row := range r.rows() {
-		fmt.Fprintf(&b, "  %-48s %s\n", row[0]+":", strings.ReplaceAll(row[1], "**", ""))
+		fmt.Fprintf(&b, "  %-60s %s\n", row[0]+":", strings.ReplaceAll(row[1], "**", ""))
 	}
 	return b.String()
 }
