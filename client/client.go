@@ -40,7 +40,7 @@ func New(opts *Options) *Client {
 		c.registry = DefaultTransports()
 	}
 	if c.opts.WebSocketDialOptions != nil {
-		reg := websocket.NewRegistration(c.opts.WebSocketDialOptions)
+		reg := websocket.NewRegistration(wsDialOptions(c.opts.WebSocketDialOptions))
 		c.wsReg = &reg
 	}
 	c.http = httpClient(&c.opts, c.opts.Logger)

@@ -2,15 +2,51 @@ package client
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"strings"
+
+	ws "github.com/coder/websocket"
 )
+
+// ErrRedirect matches the error of a request the server redirected to
+// another host (a different host or port), from https to http, or more
+// than 10 times: the client's default redirect policy refuses those (see
+// Options.HTTPClient). It reaches Connect's error when the handshake is
+// redirected, and the session's error when a later request is.
+var ErrRedirect = errors.New("eio: redirect refused")
+
+// maxRedirects is how many redirects one request may follow, as
+// net/http's default policy.
+const maxRedirects = 10
+
+// sameHostRedirects is the default redirect policy: a redirect is
+// followed only to the host and port of the original request, and never
+// from https to http. Headers given in the options (credentials among
+// them) are sent on every redirected request, which net/http only
+// filters for Authorization and cookies; keeping to the host keeps them
+// with the server they were meant for.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	switch {
+	case len(via) >= maxRedirects:
+		return fmt.Errorf("%w: stopped after %d redirects", ErrRedirect, maxRedirects)
+	case !strings.EqualFold(req.URL.Host, first.Host):
+		return fmt.Errorf("%w: from %s to another host, %s", ErrRedirect, first.Host, req.URL.Host)
+	case first.Scheme == "https" && req.URL.Scheme != "https":
+		return fmt.Errorf("%w: from https to %s", ErrRedirect, req.URL.Scheme)
+	}
+	return nil
+}
 
 // httpClient builds the *http.Client both transports use from the options:
 // the one given (shallow-copied, never changed) or one of our own with a
 // cookie jar, with TLSConfig and InsecureSkipVerify applied to a clone of
-// its transport.
+// its transport, and the same-host redirect policy unless the client
+// given has a CheckRedirect of its own.
 func httpClient(o *Options, log *slog.Logger) *http.Client {
 	var hc http.Client
 	if o.HTTPClient != nil {
@@ -22,6 +58,9 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 	} else {
 		jar, _ := cookiejar.New(nil)
 		hc.Jar = jar
+	}
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = sameHostRedirects
 	}
 	needTLS := o.TLSConfig != nil || o.InsecureSkipVerify
 	if o.InsecureSkipVerify {
@@ -46,6 +85,19 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 		}
 	}
 	return &hc
+}
+
+// wsDialOptions returns a shallow copy of opts whose HTTPClient, when it
+// has one without a CheckRedirect, is a copy with the same-host redirect
+// policy: coder/websocket would otherwise follow every redirect.
+func wsDialOptions(opts *ws.DialOptions) *ws.DialOptions {
+	o := *opts
+	if o.HTTPClient != nil && o.HTTPClient.CheckRedirect == nil {
+		hc := *o.HTTPClient
+		hc.CheckRedirect = sameHostRedirects
+		o.HTTPClient = &hc
+	}
+	return &o
 }
 
 // tlsConfig returns the TLS configuration for a transport whose own is

@@ -23,6 +23,13 @@ type Options struct {
 	// uses a shallow copy and never changes the one given. Leave its
 	// Timeout zero: it would cut long-poll requests; use RequestTimeout.
 	//
+	// Redirects are followed only to the host and port of the original
+	// request, never from https to http, and at most 10 times; any other
+	// redirect fails the request with an error matching [ErrRedirect], so
+	// the headers set here and in ConnectOptions never reach a host they
+	// were not meant for. A client given here with a CheckRedirect of its
+	// own keeps it (return nil from it to follow every redirect).
+	//
 	// Nil means a client of the package's own: a cookie jar, and a
 	// transport cloned from http.DefaultTransport, so proxies come from
 	// the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; Go never
@@ -58,7 +65,8 @@ type Options struct {
 	// subprotocols, permessage-deflate compression (CompressionMode), a
 	// Host override, ping and pong callbacks. HTTPHeader is merged with
 	// the headers above, which win; HTTPClient, when set, replaces the
-	// client above for the WebSocket only. When set, the name
+	// client above for the WebSocket only, with the same redirect policy
+	// unless it has a CheckRedirect of its own. When set, the name
 	// "websocket" always means the built-in WebSocket transport with
 	// these options, whatever Transports holds. Nil means
 	// coder/websocket's defaults (no compression, no subprotocol).
