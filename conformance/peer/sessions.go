@@ -26,6 +26,19 @@ type ClosedSession struct {
 	Description string `json:"description,omitempty"` // error message, if any
 	Transport   string `json:"transport"`             // transport at close time
 	Protocol    int    `json:"protocol"`              // 3 or 4
+	// Stats is the session's "seq:" count when it closed (Node peers
+	// only; nil for the others).
+	Stats *SeqStats `json:"stats,omitempty"`
+}
+
+// SeqStats is a session's count of "seq:<key>:<n>" messages, as cmd:stats
+// reports it (see conformance/peers/README.md).
+type SeqStats struct {
+	Received   int            `json:"received"`
+	OutOfOrder int            `json:"outOfOrder"`
+	Duplicates int            `json:"duplicates"`
+	Malformed  int            `json:"malformed"`
+	Keys       map[string]int `json:"keys"` // last accepted n per key
 }
 
 // IsOpen reports whether the session id is open.

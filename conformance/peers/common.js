@@ -338,6 +338,7 @@ function run(engine, version, label) {
         reason: String(reason),
         transport: socket.transport ? socket.transport.name : '',
         protocol: protocolOf(socket, major),
+        stats: stats.toJSON(),
       };
       if (description !== undefined && description !== null) {
         entry.description = String(description && description.message ? description.message : description);
