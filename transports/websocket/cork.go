@@ -98,6 +98,9 @@ func corkingClient(hc *http.Client, slot *corkSlot) *http.Client {
 		return hc
 	}
 	tr := base.Clone()
+	// The clone serves one handshake: a refused one must not leave its
+	// connection idle in a transport that nobody closes.
+	tr.DisableKeepAlives = true
 	dial := tr.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
