@@ -1,6 +1,8 @@
 package client_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"log/slog"
 	"net"
 	"net/http"
@@ -198,5 +200,51 @@ func TestHostileLogKeepsSecrets(t *testing.T) {
 	for _, secret := range []string{"SECRET", "tok-", "Bearer", "key-", "manual=", "session="} {
 		require.NotContains(t, out, secret)
 	}
+	requireNoGoroutines(t)
+}
+
+// TestTLSVerification connects to an https server whose certificate no
+// system root signs: the default client refuses it over both transports;
+// turning verification off works, however it is done, and always logs a
+// warning naming the option; a client that verifies logs none.
+func TestTLSVerification(t *testing.T) {
+	f := startPollingTLS(t, openWith(hostileOpen), nil)
+	for _, tr := range []string{"polling", "websocket"} {
+		err := client.New(nil).Connect(testCtx(t, 5*time.Second), f.URL, &client.ConnectOptions{Transports: []string{tr}})
+		require.ErrorIs(t, err, client.ErrConnect)
+		var ua x509.UnknownAuthorityError
+		require.ErrorAs(t, err, &ua, "%s: %v", tr, err)
+	}
+
+	insecureTransport := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	for _, tc := range []struct {
+		where string
+		opts  client.Options
+	}{
+		{"Options.InsecureSkipVerify", client.Options{InsecureSkipVerify: true}},
+		{"Options.TLSConfig", client.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}}},
+		{"Options.HTTPClient", client.Options{HTTPClient: &http.Client{Transport: insecureTransport}}},
+	} {
+		var logs syncBuffer
+		tc.opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		c := client.New(&tc.opts)
+		require.NoError(t, c.Connect(testCtx(t, 5*time.Second), f.URL, &client.ConnectOptions{Transports: []string{"polling"}}), tc.where)
+		require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+		require.Contains(t, logs.String(), "level=WARN", tc.where)
+		require.Contains(t, logs.String(), "InsecureSkipVerify", tc.where)
+		require.Contains(t, logs.String(), "set_in="+tc.where)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	client.New(&client.Options{Logger: logger, WebSocketDialOptions: &ws.DialOptions{HTTPClient: &http.Client{Transport: insecureTransport}}})
+	require.Contains(t, logs.String(), "set_in=Options.WebSocketDialOptions.HTTPClient")
+
+	logs = syncBuffer{}
+	roots := x509.NewCertPool()
+	roots.AddCert(f.Certificate())
+	c := client.New(&client.Options{Logger: logger, TLSConfig: &tls.Config{RootCAs: roots}})
+	require.NoError(t, c.Connect(testCtx(t, 5*time.Second), f.URL, &client.ConnectOptions{Transports: []string{"polling"}}))
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.Empty(t, logs.String(), "verification on: no warning")
 	requireNoGoroutines(t)
 }

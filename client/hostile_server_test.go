@@ -41,8 +41,25 @@ type fakePolling struct {
 
 func startPolling(t *testing.T, open, poll http.HandlerFunc) *fakePolling {
 	t.Helper()
+	f := newPolling(open, poll)
+	f.Start()
+	t.Cleanup(f.Close)
+	return f
+}
+
+// startPollingTLS is startPolling over https, with httptest's certificate
+// for 127.0.0.1, which no system root signs.
+func startPollingTLS(t *testing.T, open, poll http.HandlerFunc) *fakePolling {
+	t.Helper()
+	f := newPolling(open, poll)
+	f.StartTLS()
+	t.Cleanup(f.Close)
+	return f
+}
+
+func newPolling(open, poll http.HandlerFunc) *fakePolling {
 	f := &fakePolling{posts: make(chan []byte, 16)}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.requests.Add(1)
 		switch {
 		case r.Method == http.MethodPost:
@@ -65,7 +82,6 @@ func startPolling(t *testing.T, open, poll http.HandlerFunc) *fakePolling {
 			}
 		}
 	}))
-	t.Cleanup(f.Close)
 	return f
 }
 

@@ -63,9 +63,6 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 		hc.CheckRedirect = sameHostRedirects
 	}
 	needTLS := o.TLSConfig != nil || o.InsecureSkipVerify
-	if o.InsecureSkipVerify {
-		warn(log, "eio: TLS certificate verification is off (Options.InsecureSkipVerify); use it for tests only")
-	}
 	switch tr := hc.Transport.(type) {
 	case nil:
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -84,7 +81,30 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 			warn(log, "eio: Options.TLSConfig and InsecureSkipVerify are not applied: HTTPClient.Transport is not an *http.Transport")
 		}
 	}
+	if where := insecure(o, &hc); where != "" {
+		warn(log, "eio: TLS certificate verification is off (InsecureSkipVerify); use it for tests only", "set_in", where)
+	}
 	return &hc
+}
+
+// insecure names the option that turned TLS certificate verification
+// off, however it was turned off, or returns "".
+func insecure(o *Options, hc *http.Client) string {
+	skips := func(c *http.Client) bool {
+		tr, ok := c.Transport.(*http.Transport)
+		return ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify
+	}
+	switch {
+	case o.InsecureSkipVerify:
+		return "Options.InsecureSkipVerify"
+	case o.TLSConfig != nil && o.TLSConfig.InsecureSkipVerify:
+		return "Options.TLSConfig"
+	case skips(hc):
+		return "Options.HTTPClient"
+	case o.WebSocketDialOptions != nil && o.WebSocketDialOptions.HTTPClient != nil && skips(o.WebSocketDialOptions.HTTPClient):
+		return "Options.WebSocketDialOptions.HTTPClient"
+	}
+	return ""
 }
 
 // wsDialOptions returns a shallow copy of opts whose HTTPClient, when it

@@ -44,7 +44,10 @@ type Options struct {
 	// InsecureSkipVerify turns certificate verification off. It is for
 	// tests against self-signed servers only: anyone on the path can read
 	// and change the traffic. The client logs a warning through Logger
-	// when it is set.
+	// when it is set, and as well when verification is turned off by
+	// InsecureSkipVerify in TLSConfig or in the TLS configuration of
+	// HTTPClient's or WebSocketDialOptions.HTTPClient's *http.Transport.
+	// Verification is on unless one of those turns it off.
 	InsecureSkipVerify bool
 	// RequestTimeout bounds each request that a server answers at once:
 	// a polling POST, the polling handshake GET and the WebSocket
