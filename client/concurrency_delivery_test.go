@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +90,53 @@ func TestNodeTransportDeathAccounting(t *testing.T) {
 			}
 			require.Equal(t, got.Received-1, last, "the server received a prefix")
 			require.LessOrEqual(t, got.Received, sent, "no message logged as not sent reached the server")
+			requireNoGoroutines(t)
+		})
+	}
+}
+
+// TestNodeDisconnectDelivers sends 2,000 messages from four goroutines and
+// calls Disconnect as soon as the last Send returned, in every mode: the
+// close packet follows every message accepted before Disconnect, so the
+// server, counting at the session's close, received them all, once each
+// and in each sender's order, and the client logged none as not sent.
+func TestNodeDisconnectDelivers(t *testing.T) {
+	const senders, each = 4, 500
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			logs := &logCounter{}
+			c := client.New(&client.Options{Logger: logs.logger()})
+			rec := record(c)
+			connectMode(t, c, rec, p.URL, mode.name, nil)
+			sid := c.SID()
+			var wg sync.WaitGroup
+			for g := range senders {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range each {
+						if err := c.Send(fmt.Sprintf("seq:g%d:%d", g, i)); err != nil {
+							t.Errorf("send: %v", err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			require.NoError(t, c.Disconnect(testCtx(t, 10*time.Second)))
+			require.Equal(t, client.ReasonClientDisconnect, rec.disconnected(t, time.Second))
+			require.Zero(t, logs.notSent.Load())
+
+			closed, err := p.WaitClosed(testCtx(t, 10*time.Second), sid)
+			require.NoError(t, err)
+			require.Equal(t, peer.ReasonTransportClose, closed.Reason)
+			require.NotNil(t, closed.Stats)
+			require.Equal(t, senders*each, closed.Stats.Received)
+			require.Zero(t, closed.Stats.Duplicates+closed.Stats.OutOfOrder+closed.Stats.Malformed)
+			for g := range senders {
+				require.Equal(t, each-1, closed.Stats.Keys[fmt.Sprintf("g%d", g)])
+			}
 			requireNoGoroutines(t)
 		})
 	}
