@@ -104,7 +104,7 @@ func renderEffect(e Effect) string {
 	case Connected:
 		return "connected " + e.Handshake.SID + " " + e.Transport
 	case Deliver:
-		return "deliver " + wire(e.Packet)
+		return "deliver " + wire(*e.Packet)
 	case Pinged:
 		return "pinged"
 	case Upgraded:

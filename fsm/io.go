@@ -191,6 +191,8 @@ type CloseTransport struct{ Role Role }
 
 // Write asks to write packets on a transport, as one polling payload or as
 // consecutive frames; the runtime answers with [Wrote] or [Failed].
+// The machine reuses Packets' memory after that answer: a runtime that
+// keeps the packets longer copies them.
 type Write struct {
 	Role    Role
 	Packets []codec.Packet
@@ -220,8 +222,11 @@ type Connected struct {
 	Transport string
 }
 
-// Deliver hands a received message to the application.
-type Deliver struct{ Packet codec.Packet }
+// Deliver hands a received message to the application. Packet points
+// into the Packets of the [Received] input that caused it, so that
+// handing a message over costs no allocation (a struct of one pointer
+// fits an interface as it is); it is valid as long as that slice is.
+type Deliver struct{ Packet *codec.Packet }
 
 // Pinged reports a heartbeat: a v4 ping received or a v3 pong received.
 type Pinged struct{}

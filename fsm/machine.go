@@ -29,7 +29,14 @@ type slot struct {
 	ready   bool // Opened reported
 	writing bool // a Write is outstanding
 	polling bool // a Poll is outstanding
+
+	// batch holds the packets of flush's last Write; it is reused once
+	// the Write was reported done (see maxKeptBatch).
+	batch []codec.Packet
 }
+
+// maxKeptBatch bounds the batch a slot keeps for reuse.
+const maxKeptBatch = 64
 
 // Machine is the lifecycle machine of one connection. The zero value is not
 // usable; call [New].
@@ -214,6 +221,10 @@ func (m *Machine) wrote(r Role) {
 		return
 	}
 	s.writing = false
+	clear(s.batch)
+	if cap(s.batch) > maxKeptBatch {
+		s.batch = nil
+	}
 	if r == Probe {
 		m.probeWrote()
 		return
@@ -275,8 +286,8 @@ func (m *Machine) flush() {
 			n = max
 		}
 	}
-	batch := make([]codec.Packet, n)
-	copy(batch, m.buf)
+	batch := append(a.batch[:0], m.buf[:n]...)
+	a.batch = batch
 	m.buf = append(m.buf[:0], m.buf[n:]...)
 	a.writing = true
 	m.emit(Write{Role: Active, Packets: batch})

@@ -24,7 +24,7 @@ func (m *Machine) received(r Role, pkts []codec.Packet) {
 		if m.State() == Disconnected || !s.open {
 			return
 		}
-		m.packet(r, pkts[i])
+		m.packet(r, &pkts[i])
 	}
 	if r == Probe {
 		return
@@ -42,9 +42,9 @@ func (m *Machine) received(r Role, pkts []codec.Packet) {
 }
 
 // packet handles one packet on the transport carrying the session.
-func (m *Machine) packet(r Role, p codec.Packet) {
+func (m *Machine) packet(r Role, p *codec.Packet) {
 	if m.State() == Handshaking {
-		m.handshake(p)
+		m.handshake(*p)
 		return
 	}
 	switch p.Type {
@@ -60,7 +60,7 @@ func (m *Machine) packet(r Role, p codec.Packet) {
 		m.finish(EvServerClose, ReasonServerDisconnect, nil)
 	case codec.Ping:
 		if m.cfg.Revision == codec.V3 {
-			m.protocolError(r, p, "a v3 server never pings")
+			m.protocolError(r, *p, "a v3 server never pings")
 			return
 		}
 		m.setTimer(TimerHeartbeat, m.hs.PingInterval+m.hs.PingTimeout)
@@ -68,14 +68,14 @@ func (m *Machine) packet(r Role, p codec.Packet) {
 		m.queueFront(codec.Packet{Type: codec.Pong, Data: p.Data})
 	case codec.Pong:
 		if m.cfg.Revision == codec.V4 {
-			m.protocolError(r, p, "a v4 server never sends pong outside an upgrade probe")
+			m.protocolError(r, *p, "a v4 server never sends pong outside an upgrade probe")
 			return
 		}
 		m.stopTimer(TimerPong)
 		m.setTimer(TimerHeartbeat, m.hs.PingInterval)
 		m.emit(Pinged{})
 	default:
-		m.protocolError(r, p, "unexpected "+p.Type.String()+" packet")
+		m.protocolError(r, *p, "unexpected "+p.Type.String()+" packet")
 	}
 }
 
