@@ -10,8 +10,9 @@ import (
 
 // TestLayering enforces the import direction of docs/architecture.md:
 // codec imports nothing outside the standard library; fsm imports codec
-// and looplab/fsm; transports import codec at most; no package but fsm
-// imports looplab/fsm.
+// and looplab/fsm; transports import codec and internal helpers (which
+// import only the standard library) at most; no package but fsm imports
+// looplab/fsm.
 func TestLayering(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "github.com/eio-go/eio/...").Output()
 	require.NoError(t, err)
@@ -32,8 +33,10 @@ func TestLayering(t *testing.T) {
 				require.True(t, std || imp == mod+"codec" || imp == "github.com/looplab/fsm", "fsm imports %s", imp)
 			case strings.HasPrefix(pkg, "transports"):
 				if ours {
-					require.True(t, imp == mod+"codec" || imp == mod+"transports", "%s imports %s", pkg, imp)
+					require.True(t, imp == mod+"codec" || imp == mod+"transports" || strings.HasPrefix(imp, mod+"internal/"), "%s imports %s", pkg, imp)
 				}
+			case strings.HasPrefix(pkg, "internal/"):
+				require.True(t, std, "%s imports %s", pkg, imp)
 			case pkg == "client":
 				require.False(t, ours && strings.HasPrefix(imp, mod+"conformance"), "client imports %s", imp)
 			}

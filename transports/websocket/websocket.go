@@ -55,9 +55,9 @@ type Transport struct {
 	buf  []byte    // write buffer, used by one Write at a time
 	cork *corkConn // the connection under the WebSocket, nil if unknown
 
-	readWatch  ctxWatch       // used by Read only
-	slab       []codec.Packet // used by Read only
-	writeWatch ctxWatch       // used by Write only
+	readWatch  ctxWatch // used by Read only
+	in         inbound  // used by Read only
+	writeWatch ctxWatch // used by Write only
 
 	closeOnce sync.Once
 	closeErr  error
@@ -155,7 +155,11 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		return nil, fmt.Errorf("websocket read: %w", err)
 	}
 	t.watch(&t.readWatch, ctx)
-	typ, data, err := t.conn.Read(context.Background())
+	typ, r, err := t.conn.Reader(context.Background())
+	if err != nil {
+		return nil, t.wrap("read", err)
+	}
+	data, err := t.in.readFrame(r)
 	if err != nil {
 		return nil, t.wrap("read", err)
 	}
@@ -163,7 +167,7 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("websocket read: %w", err)
 	}
-	return t.one(p), nil
+	return t.in.one(p), nil
 }
 
 // Write sends one frame per packet, handing the frames of one call to the
@@ -233,17 +237,4 @@ func (t *Transport) Close(ctx context.Context) error {
 		t.closeErr = <-done
 	})
 	return t.closeErr
-}
-
-// one returns p in a one-element slice cut from a slab, so that reading a
-// frame does not allocate a slice of its own. Each slice is distinct
-// memory: nothing handed out is reused. Used by Read only.
-func (t *Transport) one(p codec.Packet) []codec.Packet {
-	if len(t.slab) == 0 {
-		t.slab = make([]codec.Packet, 32)
-	}
-	out := t.slab[:1:1]
-	out[0] = p
-	t.slab = t.slab[1:]
-	return out
 }
