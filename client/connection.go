@@ -34,7 +34,7 @@ type connection struct {
 }
 
 func newConnection(c *Client, t *target) *connection {
-	cn := &connection{c: c, t: t, disp: newDispatcher(), ended: make(chan struct{}), done: make(chan struct{})}
+	cn := &connection{c: c, t: t, disp: newDispatcher(&c.h), ended: make(chan struct{}), done: make(chan struct{})}
 	cn.stopCtx, cn.stopFn = context.WithCancel(context.Background())
 	return cn
 }

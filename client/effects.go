@@ -78,12 +78,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 	case fsm.Connected:
 		s.connected(e)
 	case fsm.Deliver:
-		msg := Message{Data: e.Packet.Data, Binary: e.Packet.Binary}
-		s.post(func() {
-			for _, f := range snapshot(&s.c.h, &s.c.h.message) {
-				f(msg)
-			}
-		})
+		s.cn.disp.message(Message{Data: e.Packet.Data, Binary: e.Packet.Binary})
 	case fsm.Pinged:
 		s.post(func() {
 			for _, f := range snapshot(&s.c.h, &s.c.h.ping) {

@@ -86,6 +86,9 @@ func (s *session) startPumps(tp *tport) {
 func (s *session) readPump(tp *tport) {
 	defer s.pumps.Done()
 	for {
+		if !s.cn.disp.waitRoom(tp.ctx) {
+			return
+		}
 		if tp.polled {
 			select {
 			case <-tp.poll:
