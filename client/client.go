@@ -152,11 +152,17 @@ func (c *Client) Send(v any) error {
 	if s == nil {
 		return ErrClosed
 	}
-	p, err := packetFor(v, c.opts.JSON)
-	if err != nil {
-		return err
+	switch v := v.(type) {
+	case string:
+		return s.sendCopy(false, v, nil)
+	case []byte:
+		return s.sendCopy(true, "", v)
 	}
-	return s.send(p)
+	data, err := c.opts.JSON.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("eio: encoding message: %w", err)
+	}
+	return s.send(codec.Packet{Type: codec.Message, Data: data})
 }
 
 // SendText sends a text message, like Send with a string, without
@@ -166,7 +172,7 @@ func (c *Client) SendText(text string) error {
 	if s == nil {
 		return ErrClosed
 	}
-	return s.send(codec.TextMessage(text))
+	return s.sendCopy(false, text, nil)
 }
 
 // SendBinary sends a binary message, like Send with a []byte: data is
@@ -176,7 +182,7 @@ func (c *Client) SendBinary(data []byte) error {
 	if s == nil {
 		return ErrClosed
 	}
-	return s.send(codec.BinaryMessage(append([]byte(nil), data...)))
+	return s.sendCopy(true, "", data)
 }
 
 // DecodeJSON decodes a text message holding JSON into v with Options.JSON.

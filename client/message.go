@@ -2,10 +2,8 @@ package client
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
-	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
 )
 
@@ -82,20 +80,4 @@ type ConnectInfo struct {
 type StateChange struct {
 	From, To State     // the states before and after
 	Event    fsm.Event // the machine's event that caused it
-}
-
-// packetFor turns a Send argument into a message packet.
-func packetFor(v any, j JSONCodec) (codec.Packet, error) {
-	switch v := v.(type) {
-	case string:
-		return codec.TextMessage(v), nil
-	case []byte:
-		return codec.BinaryMessage(append([]byte(nil), v...)), nil
-	default:
-		data, err := j.Marshal(v)
-		if err != nil {
-			return codec.Packet{}, fmt.Errorf("eio: encoding message: %w", err)
-		}
-		return codec.Packet{Type: codec.Message, Data: data}, nil
-	}
 }

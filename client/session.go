@@ -9,8 +9,12 @@ import (
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
+	"github.com/eio-go/eio/internal/arena"
 	"github.com/eio-go/eio/transports"
 )
+
+// maxKeptOutbox bounds the outbox capacity kept for reuse.
+const maxKeptOutbox = 256
 
 // numTimers is the number of fsm timers, for the loop's timer table.
 const numTimers = int(fsm.TimerClose) + 1
@@ -43,6 +47,8 @@ type session struct {
 	hs        codec.Handshake
 	transport string
 	outbox    []codec.Packet
+	spare     []codec.Packet // the outbox's other half, see commands
+	mem       arena.Arena    // the data of messages copied by sendCopy
 	endFlag   bool
 	reason    Reason
 	err       error
@@ -106,10 +112,32 @@ func (s *session) poke() {
 	}
 }
 
-// send queues a message packet for the run loop.
+// send queues a message packet whose data the session may keep.
 func (s *session) send(p codec.Packet) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.queue(p)
+}
+
+// sendCopy queues a message of text followed by data, copied into the
+// session's arena, so that small messages cost no allocation of their own.
+func (s *session) sendCopy(binary bool, text string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing || s.endFlag {
+		return ErrClosed
+	}
+	p := codec.Packet{Type: codec.Message, Binary: binary, Data: s.mem.Copy(text, data)}
+	if err := s.queue(p); err != nil {
+		s.mem.Undo(p.Data)
+		return err
+	}
+	return nil
+}
+
+// queue checks p against the session's state and bounds and hands it to
+// the run loop. Called with mu held.
+func (s *session) queue(p codec.Packet) error {
 	switch {
 	case s.closing || s.endFlag:
 		return ErrClosed
@@ -150,12 +178,12 @@ func (s *session) encodedLen(p codec.Packet) int {
 func (s *session) requestDisconnect(abort bool) {
 	s.mu.Lock()
 	s.closing = true
-	s.mu.Unlock()
 	if abort {
 		s.abort.Store(true)
 	} else {
 		s.close.Store(true)
 	}
+	s.mu.Unlock()
 	s.poke()
 }
 
@@ -202,18 +230,30 @@ func (s *session) fire(t fsm.Timer) bool {
 
 // commands feeds queued sends, then disconnect requests, to the machine:
 // a message accepted by Send before Disconnect is written before the close.
+// The outbox and the requests are taken together under mu, which Send and
+// requestDisconnect hold too, so a request comes after every message
+// accepted before it.
 func (s *session) commands() bool {
 	s.mu.Lock()
 	out := s.outbox
-	s.outbox = nil
+	s.outbox, s.spare = s.spare, nil
+	abort := s.abort.Load()
+	closeReq := s.close.Swap(false)
 	s.mu.Unlock()
 	if len(out) > 0 && s.step(fsm.Send{Packets: out}) {
 		return true
 	}
-	if s.abort.Load() {
+	// The machine copied the packets: the slice is the next spare.
+	clear(out)
+	if cap(out) <= maxKeptOutbox {
+		s.mu.Lock()
+		s.spare = out[:0]
+		s.mu.Unlock()
+	}
+	if abort {
 		return s.step(fsm.Disconnect{Abort: true})
 	}
-	if s.close.Swap(false) {
+	if closeReq {
 		return s.step(fsm.Disconnect{})
 	}
 	return false
