@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/eio-go/eio/client"
 )
 
 // eio soak holds many clients open against the Node peer for a while with
@@ -234,7 +237,9 @@ func sendLoop(clients []*soakClient, cfg soakConfig, stop <-chan struct{}, res *
 			if !sc.live.Load() {
 				continue
 			}
-			if err := sc.send(cfg.size); err != nil && sc.live.Load() {
+			// ErrClosed means the session ended between the check and
+			// the send; that disconnect is counted by the handler.
+			if err := sc.send(cfg.size); err != nil && !errors.Is(err, client.ErrClosed) {
 				errs[firstLine(err.Error())]++
 			}
 		}

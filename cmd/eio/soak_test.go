@@ -74,7 +74,6 @@ func TestSoakVerdict(t *testing.T) {
 		"ping timeout":     {func(r *soakResult) { r.unexpected["ping timeout"] = 1 }, "1 clients disconnected during the run"},
 		"odd close":        {func(r *soakResult) { r.closeOdd["transport error: EOF"] = 1 }, "1 disconnects did not end cleanly"},
 		"stop timeout":     {func(r *soakResult) { r.stopErrors["wait: context deadline exceeded"] = 1 }, "1 disconnects did not end cleanly"},
-		"server closed":    {func(r *soakResult) { r.serverClose["ping timeout"] = 4 }, "the server closed 4 sessions"},
 		"goroutine leak":   {func(r *soakResult) { r.goAfter = 8 }, "goroutines did not return to the baseline: 8 after, 5 before"},
 		"lost after leave": {func(r *soakResult) { r.lostDisconnected = 1; r.unexpected["transport error"] = 1 }, "disconnected during the run"},
 	} {
@@ -85,6 +84,42 @@ func TestSoakVerdict(t *testing.T) {
 		require.Contains(t, why[0], tc.want, name)
 		require.Contains(t, r.markdown(), "**FAIL**", name)
 	}
+}
+
+// TestSoakServerView: the peer's record of ended sessions is shown, and
+// the disconnects behind it fail the run on the client's side.
+func TestSoakServerView(t *testing.T) {
+	r := passing()
+	r.serverClose["transport close"] = 4
+	require.Empty(t, r.verdict())
+	require.Contains(t, r.markdown(), "| 4× transport close |")
+}
+
+func TestSoakReading(t *testing.T) {
+	r := passing()
+	r.cfg.pingInterval, r.cfg.pingTimeout = 200*time.Millisecond, 400*time.Millisecond
+	require.Equal(t, "no disconnect to explain", r.reading())
+	r.unexpected["ping timeout"] = 3
+	r.serverProbes, r.lagMax = []time.Duration{time.Millisecond, 800 * time.Millisecond}, 50*time.Millisecond
+	require.Contains(t, r.reading(), "the server was late: it answered a plain GET as late as 800.0 ms, past the 600.0 ms")
+	r.serverProbes, r.lagMax = []time.Duration{time.Millisecond}, 700*time.Millisecond
+	require.Contains(t, r.reading(), "this process was late: its timers fired up to 700.0 ms late")
+	r.lagMax = 10 * time.Millisecond
+	require.Contains(t, r.reading(), "neither probe saw a delay past 600.0 ms")
+}
+
+// TestWriteSoakRegionKeepsNotes: the notes written by hand in the region
+// survive a regeneration; the figures do not.
+func TestWriteSoakRegionKeepsNotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reliability.md")
+	old := "head\n" + soakBegin + "\n| old | figures |\n\n<!-- notes:soak -->\nNode was late.\n<!-- /notes:soak -->\n" + soakEnd + "\ntail\n"
+	require.NoError(t, os.WriteFile(path, []byte(old), 0o644))
+	require.NoError(t, writeSoakRegion(path, passing().markdown()))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "<!-- notes:soak -->\nNode was late.\n<!-- /notes:soak -->\n"+soakEnd+"\ntail\n")
+	require.NotContains(t, string(b), "| old | figures |")
+	require.NotContains(t, string(b), "to be written")
 }
 
 func TestCounted(t *testing.T) {
@@ -113,5 +148,5 @@ func TestSoakSmokeNode(t *testing.T) {
 	require.Regexp(t, `verdict: +pass\n`, out)
 	b, err := os.ReadFile(doc)
 	require.NoError(t, err)
-	require.Regexp(t, `(?s)^keep\n`+soakBegin+`\nMeasured by .*\| verdict \| pass \|\n`+soakEnd+`\nkeep too\n$`, string(b))
+	require.Regexp(t, `(?s)^keep\n`+soakBegin+`\nMeasured by .*\| verdict \| pass \|\n\n<!-- notes:soak -->\n.*<!-- /notes:soak -->\n`+soakEnd+`\nkeep too\n$`, string(b))
 }
