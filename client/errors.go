@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 )
 
 // closedError is the type of [ErrClosed]; it also matches net.ErrClosed.
@@ -47,9 +48,15 @@ type ConnectError struct {
 	Err error  // the cause; errors.Join of each attempt's when several were made
 }
 
-// Error returns "eio: connect URL: cause".
+// Error returns "eio: connect URL: cause", with the password of the URL's
+// user info, if any, printed as "xxxxx", as net/http prints URLs in its
+// errors: the message may be logged.
 func (e *ConnectError) Error() string {
-	return fmt.Sprintf("eio: connect %s: %v", e.URL, e.Err)
+	u := e.URL
+	if pu, err := url.Parse(u); err == nil {
+		u = pu.Redacted()
+	}
+	return fmt.Sprintf("eio: connect %s: %v", u, e.Err)
 }
 
 // Unwrap returns the cause.
