@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,5 +247,63 @@ func TestTLSVerification(t *testing.T) {
 	require.NoError(t, c.Connect(testCtx(t, 5*time.Second), f.URL, &client.ConnectOptions{Transports: []string{"polling"}}))
 	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
 	require.Empty(t, logs.String(), "verification on: no warning")
+	requireNoGoroutines(t)
+}
+
+// TestURLPasswordNotPrinted connects with a password in the URL (sent as
+// basic authentication, so a header value) to a server that refuses it:
+// neither Connect's error nor the log of a reconnecting client prints
+// the password.
+func TestURLPasswordNotPrinted(t *testing.T) {
+	const password = "pw-SECRET-5"
+	var mu sync.Mutex
+	var got []string
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pw, ok := r.BasicAuth(); ok {
+			mu.Lock()
+			got = append(got, pw)
+			mu.Unlock()
+		}
+		http.Error(w, "no", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(refusing.Close)
+	raw := "http://user:" + password + "@" + refusing.Listener.Addr().String()
+
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := client.New(&client.Options{Logger: logger})
+	err := c.Connect(testCtx(t, 5*time.Second), raw, &client.ConnectOptions{Transports: []string{"polling"}})
+	require.ErrorIs(t, err, client.ErrConnect)
+	require.NotContains(t, err.Error(), password)
+	require.Contains(t, err.Error(), "user:xxxxx@")
+	mu.Lock()
+	require.Equal(t, []string{password}, got, "the password was sent")
+	mu.Unlock()
+
+	// A session that the server closes, then a reconnection it refuses:
+	// the failed attempt is logged with its error.
+	var opened atomic.Bool
+	f := startPolling(t, func(w http.ResponseWriter, r *http.Request) {
+		if _, pw, _ := r.BasicAuth(); pw != password || opened.Swap(true) {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+			return
+		}
+		openWith(hostileOpen)(w, r)
+	}, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("1")) })
+	c = client.New(&client.Options{Logger: logger, Reconnect: &client.ReconnectPolicy{MaxAttempts: 1, Initial: time.Millisecond}})
+	failed := make(chan error, 1)
+	c.OnReconnectFailed(func(_ int, err error) { failed <- err })
+	raw = "http://user:" + password + "@" + f.Listener.Addr().String()
+	require.NoError(t, c.Connect(testCtx(t, 5*time.Second), raw, &client.ConnectOptions{Transports: []string{"polling"}}))
+	select {
+	case err := <-failed:
+		require.ErrorIs(t, err, client.ErrConnect)
+		require.NotContains(t, err.Error(), password)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no failed reconnection")
+	}
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	require.Contains(t, logs.String(), "reconnection attempt failed")
+	require.NotContains(t, logs.String(), password)
 	requireNoGoroutines(t)
 }
