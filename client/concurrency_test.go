@@ -13,6 +13,7 @@ import (
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/conformance/peer"
+	"github.com/eio-go/eio/fsm"
 )
 
 // TestNodeSendStormAcrossUpgrade sends from 64 goroutines at once from the
@@ -294,6 +295,47 @@ func TestNodeWaitFromManyGoroutines(t *testing.T) {
 			}
 			reason, _ := c.Reason()
 			require.Equal(t, client.ReasonServerDisconnect, reason)
+			requireNoGoroutines(t)
+		})
+	}
+}
+
+// TestNodeStopDuringConnect calls Disconnect or Abort while Connect waits
+// for a handshake the server never answers: Connect returns at once with
+// an error matching ErrConnect (and context.Canceled or fsm.ErrAborted),
+// the stopping call returns, and nothing is left running.
+func TestNodeStopDuringConnect(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	u := holdingFront(p, true)(t)
+	for _, how := range []string{"disconnect", "abort"} {
+		t.Run(how, func(t *testing.T) {
+			c := client.New(nil)
+			connected := make(chan error, 1)
+			go func() { connected <- c.Connect(testCtx(t, 20*time.Second), u, nil) }()
+			// Until Connect has made its connection, there is nothing to stop.
+			require.Eventually(t, func() bool {
+				if how == "abort" {
+					if c.State() == client.State("handshaking") {
+						c.Abort()
+						return true
+					}
+					return false
+				}
+				err := c.Disconnect(testCtx(t, 5*time.Second))
+				if err != nil {
+					require.ErrorIs(t, err, client.ErrClosed)
+				}
+				return err == nil
+			}, 5*time.Second, time.Millisecond)
+			err := within(t, connected, 5*time.Second, "Connect's return")
+			require.ErrorIs(t, err, client.ErrConnect)
+			// The cause depends on which comes first: the attempt's
+			// context ending, or the machine's Disconnect.
+			if !errors.Is(err, context.Canceled) {
+				require.ErrorIs(t, err, fsm.ErrAborted)
+			}
+			require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+			require.ErrorIs(t, c.Send("x"), client.ErrClosed)
 			requireNoGoroutines(t)
 		})
 	}
