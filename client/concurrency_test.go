@@ -56,10 +56,11 @@ func TestNodeSendStormAcrossUpgrade(t *testing.T) {
 	close(start)
 	wg.Wait()
 	require.True(t, upgraded.Load(), "the upgrade did not happen while %d messages were sent", senders*limit)
+
+	// The reply comes after the handler calls of every packet sent before.
+	st := serverStats(t, c, replies)
 	require.Positive(t, handed.on("polling"), "no message went out before the switch")
 	require.Positive(t, handed.on("websocket"), "no message went out after the switch")
-
-	st := serverStats(t, c, replies)
 	total := 0
 	for _, n := range sent {
 		total += n
@@ -80,9 +81,9 @@ func TestNodeSendStormAcrossUpgrade(t *testing.T) {
 
 // TestNodeDisconnectRacesSend starts 16 senders and, once they are under
 // way, Disconnect (or Abort, or both) and a send of "cmd:close", which
-// makes the server close the session, at the same moment, three times in
-// every mode. Every Send returns nil
-// or an error matching ErrClosed, and never nil again after an error;
+// makes the server close the session, at the same moment: each race twice
+// in every mode. Every Send returns nil or an error matching ErrClosed,
+// and never nil again after an error;
 // Disconnect returns nil or ErrClosed (when the server's close ended the
 // connection first); the disconnect handler runs once, with the client's
 // or the server's close as the reason; every accepted message was either
@@ -322,8 +323,8 @@ func TestNodeStopDuringConnect(t *testing.T) {
 					return false
 				}
 				err := c.Disconnect(testCtx(t, 5*time.Second))
-				if err != nil {
-					require.ErrorIs(t, err, client.ErrClosed)
+				if err != nil && !errors.Is(err, client.ErrClosed) {
+					t.Errorf("Disconnect: %v", err)
 				}
 				return err == nil
 			}, 5*time.Second, time.Millisecond)
