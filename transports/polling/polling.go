@@ -31,7 +31,8 @@ const HandshakeReadLimit = 1 << 20
 // DefaultReadLimit bounds a poll response body once the session is open
 // when its handshake advertised no maxPayload (revision 3 servers,
 // python-engineio). With a maxPayload the bound is 2*maxPayload + 4096:
-// a server may batch packets up to its own buffer size.
+// a server may batch packets up to its own buffer size; a maxPayload
+// above DefaultReadLimit counts as DefaultReadLimit.
 const DefaultReadLimit = 64 << 20
 
 // Registration registers this transport with a [transports.Registry].
@@ -180,8 +181,11 @@ func (t *Transport) readLimit() int64 {
 		return DefaultReadLimit
 	default:
 		// A server may batch several packets up to its own buffer size;
-		// leave room for framing overhead above maxPayload.
-		return 2*int64(t.max) + 4096
+		// leave room for framing overhead above maxPayload. Its figure is
+		// believed up to DefaultReadLimit only: an absurd one (1e15, or
+		// MaxInt, whose double overflows to a tiny or negative limit)
+		// must neither lift the bound nor break the session.
+		return 2*min(int64(t.max), DefaultReadLimit) + 4096
 	}
 }
 
