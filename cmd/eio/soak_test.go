@@ -128,14 +128,16 @@ func TestCounted(t *testing.T) {
 }
 
 // TestSoakSmokeNode runs a tiny soak against Node's engine.io with the
-// soak's short heartbeat: every echo back in order, no disconnect, the
-// goroutines back to the baseline.
+// soak's 200 ms pings: every echo back in order, no disconnect, the
+// goroutines back to the baseline. The ping timeout is long, so that a
+// machine busy with other tests cannot turn a late ping into a failure.
 func TestSoakSmokeNode(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 400 * time.Millisecond})
+	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 5 * time.Second})
 	doc := filepath.Join(t.TempDir(), "reliability.md")
 	require.NoError(t, os.WriteFile(doc, []byte("keep\n"+soakBegin+"\n"+soakEnd+"\nkeep too\n"), 0o644))
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"soak", "-url", p.URL, "-clients", "5", "-duration", "1s", "-interval", "100ms", "-o", doc}, &stdout, &stderr)
+	code := run([]string{"soak", "-url", p.URL, "-clients", "5", "-duration", "1s", "-interval", "100ms",
+		"-ping-interval", "200ms", "-ping-timeout", "5s", "-o", doc}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	out := stdout.String()
 	require.Regexp(t, `clients connected: +5 of 5 `, out)
