@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/eio-go/eio/conformance/faultproxy"
 	"github.com/eio-go/eio/conformance/peer"
 	"github.com/eio-go/eio/fsm"
+	"github.com/eio-go/eio/transports"
 )
 
 // TestFaultHandshakeHang puts a server that accepts the handshake request
@@ -96,4 +98,35 @@ func TestFaultProbeHang(t *testing.T) {
 			endClean(t, c, rec)
 		})
 	}
+}
+
+// TestFaultProbeRefused answers the upgrade's WebSocket handshake with
+// 502: the upgrade fails at once with the status, and the session stays
+// on polling and keeps carrying messages.
+func TestFaultProbeRefused(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	fp := viaFaults(t, p)
+	fp.Set(faultproxy.Faults{Rules: []faultproxy.Rule{{
+		Match: faultproxy.All(faultproxy.IsWebSocket, func(r *http.Request) bool { return !faultproxy.IsHandshake(r) }),
+		Fault: faultproxy.Answer{Status: http.StatusBadGateway, Body: "no websockets today"},
+	}}})
+	c := client.New(nil)
+	rec := record(c)
+	upErr := make(chan error, 4)
+	c.OnUpgradeError(func(err error) { upErr <- err })
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), fp.URL(), nil))
+	err := within(t, upErr, 5*time.Second, "upgrade error")
+	require.ErrorIs(t, err, fsm.ErrProbe)
+	var he *transports.HTTPError
+	require.ErrorAs(t, err, &he)
+	require.Equal(t, http.StatusBadGateway, he.Status)
+	require.Equal(t, "WebSocket", he.Method)
+	require.Equal(t, "no websockets today", he.Message)
+	require.Equal(t, 1, fp.Hits())
+
+	sendNumbered(t, c, "m", 0, 10)
+	expectNumbered(t, rec, "m", 0, 10, 5*time.Second)
+	require.Equal(t, "polling", c.Transport())
+	requireUniqueInOrder(t, rec)
+	endClean(t, c, rec)
 }
