@@ -91,7 +91,7 @@ func openWith(json string) http.HandlerFunc {
 }
 
 // filler is what streams are made of; never written to.
-var filler = bytes.Repeat([]byte("a"), 32<<10)
+var filler = bytes.Repeat([]byte("a"), 1<<20)
 
 // streamBody answers with prefix and then filler, n bytes in all, flushed
 // chunk by chunk (so chunked); n < 0 streams until the client goes away.

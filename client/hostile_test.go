@@ -29,20 +29,22 @@ type hostileCase struct {
 // client kept its heap under the bound and left no goroutine behind.
 func runHostile(t *testing.T, hc hostileCase, c *client.Client, url string, opts *client.ConnectOptions, w *heapWatch) {
 	t.Helper()
+	// Generous bounds: reading 64 MiB under -race on a loaded machine has
+	// taken 16 s; on an idle one it takes under 2 s.
 	rec := record(c)
-	err := c.Connect(testCtx(t, 15*time.Second), url, opts)
+	err := c.Connect(testCtx(t, 60*time.Second), url, opts)
 	if hc.reason == "" {
 		require.ErrorIs(t, err, client.ErrConnect)
 		require.ErrorIs(t, err, hc.cause)
 		t.Logf("Connect: %.300v", err)
 	} else {
 		require.NoError(t, err)
-		require.Equal(t, hc.reason, rec.disconnected(t, 15*time.Second))
+		require.Equal(t, hc.reason, rec.disconnected(t, 60*time.Second))
 		_, derr := c.Reason()
 		require.ErrorIs(t, derr, hc.cause)
 		t.Logf("disconnect: %s: %.300v", hc.reason, derr)
 	}
-	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	require.NoError(t, c.Wait(testCtx(t, 10*time.Second)))
 	requireHeapBelow(t, w, hc.bound)
 	requireNoGoroutines(t)
 }
