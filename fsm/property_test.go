@@ -58,7 +58,13 @@ func (s *sim) feed(in Input) {
 	require.Equal(s.t, s.state, s.m.State(), "transitions must account for the state\n%s", s.trace())
 }
 
-func (s *sim) trace() string { return strings.Join(s.log, "\n") }
+// trace renders the session's log for a failure message. It is lazy:
+// every assertion passes it, and it is formatted only when one fails.
+func (s *sim) trace() fmt.Stringer { return simTrace{s} }
+
+type simTrace struct{ s *sim }
+
+func (t simTrace) String() string { return strings.Join(t.s.log, "\n") }
 
 func (s *sim) apply(e Effect) {
 	t := s.t
