@@ -3,6 +3,8 @@ package fsm
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/eio-go/eio/codec"
 )
 
 // maxFuzzSteps bounds the inputs of one fuzzed session, as TestRandomSessions
@@ -58,4 +60,27 @@ func FuzzMachine(f *testing.F) {
 		}
 		s.check()
 	})
+}
+
+// TestCloseAfterUpgradePacketHoldsPolling is FuzzMachine's first find: a
+// graceful close that began after the upgrade packet was written let a
+// control packet queued meanwhile (a v4 pong, a v3 ping) go out on
+// polling, which must stay quiet until the switch, and the promotion then
+// dropped that write in flight. The packet now waits for the switch.
+func TestCloseAfterUpgradePacketHoldsPolling(t *testing.T) {
+	d := openSession(t, polling, websocket)
+	d.step(Opened{Role: Probe})
+	d.step(Wrote{Role: Probe})
+	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Pong, "probe")}})
+	d.has("write probe [5]")
+	d.step(Disconnect{})
+	d.expect("upgrading -close-> closing", "timer close 5s")
+	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Ping, "")}})
+	d.expect("timer heartbeat 45s", "pinged")
+	d.step(Wrote{Role: Probe})
+	d.expect("promote", "upgraded websocket", "write active [3]")
+	d.step(Wrote{Role: Active})
+	d.expect("write active [1]")
+	d.step(Wrote{Role: Active})
+	d.has(`finished "client disconnect" connected=true`)
 }

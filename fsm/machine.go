@@ -260,8 +260,10 @@ func (m *Machine) flush() {
 		return
 	}
 	switch m.State() {
-	case Open, Closing:
-	case Upgrading:
+	case Open:
+	case Upgrading, Closing:
+		// Polling is quiet from the pause until the switch, also when a
+		// close began after the upgrade packet was sent.
 		if m.step >= stepPausing {
 			return
 		}
