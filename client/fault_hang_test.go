@@ -10,7 +10,6 @@ import (
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/conformance/faultproxy"
-	"github.com/eio-go/eio/conformance/peer"
 	"github.com/eio-go/eio/fsm"
 	"github.com/eio-go/eio/transports"
 )
@@ -20,7 +19,7 @@ import (
 // context ends or when Options.RequestTimeout runs out, whichever is
 // first, with an error saying so.
 func TestFaultHandshakeHang(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	fp := viaFaults(t, p)
 	fp.Set(faultproxy.Faults{Rules: []faultproxy.Rule{{Match: faultproxy.IsHandshake, Fault: faultproxy.Hang{}}}})
 	for _, mode := range faultModes {
@@ -67,7 +66,7 @@ func TestFaultHandshakeHang(t *testing.T) {
 // polling and keeps carrying messages.
 func TestFaultProbeHang(t *testing.T) {
 	const probeTimeout = 500 * time.Millisecond
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, dir := range []faultproxy.Direction{faultproxy.Up, faultproxy.Down} {
 		t.Run(dir.String(), func(t *testing.T) {
 			fp := viaFaults(t, p)
@@ -104,7 +103,7 @@ func TestFaultProbeHang(t *testing.T) {
 // 502: the upgrade fails at once with the status, and the session stays
 // on polling and keeps carrying messages.
 func TestFaultProbeRefused(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	fp := viaFaults(t, p)
 	fp.Set(faultproxy.Faults{Rules: []faultproxy.Rule{{
 		Match: faultproxy.All(faultproxy.IsWebSocket, func(r *http.Request) bool { return !faultproxy.IsHandshake(r) }),

@@ -12,7 +12,6 @@ import (
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/conformance/faultproxy"
-	"github.com/eio-go/eio/conformance/peer"
 	"github.com/eio-go/eio/fsm"
 	"github.com/eio-go/eio/transports"
 )
@@ -21,7 +20,7 @@ import (
 // on each transport: Connect fails with a ConnectError carrying the
 // HTTP status and the body, and leaves nothing behind.
 func TestFaultHandshakeStatus(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	fp := viaFaults(t, p)
 	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusTooManyRequests} {
 		for _, mode := range faultModes {
@@ -59,7 +58,7 @@ func TestFaultHandshakeStatus(t *testing.T) {
 // polling session with an HTTP error: the session ends with a transport
 // error carrying the status, method and body.
 func TestFaultPollingStatus(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, tc := range []struct {
 		name   string
 		match  func(*http.Request) bool
@@ -104,7 +103,7 @@ func TestFaultPollingStatus(t *testing.T) {
 // fails Connect, and a long-poll answer cut mid-body ends the session
 // with a transport error; both say "unexpected EOF".
 func TestFaultTruncated(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	t.Run("handshake", func(t *testing.T) {
 		fp := viaFaults(t, p)
 		fp.Set(faultproxy.Faults{Rules: []faultproxy.Rule{{Match: faultproxy.IsHandshake, Fault: faultproxy.Truncate{Keep: 20}}}})
@@ -142,7 +141,7 @@ func TestFaultTruncated(t *testing.T) {
 // with a transport error, well-framed bytes that are no Engine.IO packet
 // with a protocol error naming the bad packet type.
 func TestFaultGarbage(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, tc := range []struct {
 		name   string
 		mode   string

@@ -22,7 +22,7 @@ import (
 // (for a polling answer cut after 3 bytes, net/http reports the malformed
 // response it got instead), Wait returns, and nothing arrives twice.
 func TestFaultReset(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, mode := range faultModes {
 		for _, rc := range []struct {
 			dir   faultproxy.Direction
@@ -91,7 +91,7 @@ func requireReset(t *testing.T, err error) {
 // reconnection policy: it reconnects with a new sid, carries messages
 // again, and no message arrives twice across the two sessions.
 func TestFaultResetReconnect(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	fp := viaFaults(t, p)
 	c := client.New(&client.Options{Reconnect: &client.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 400 * time.Millisecond}})
 	r := recordReconnects(c)
@@ -124,7 +124,7 @@ func TestFaultResetReconnect(t *testing.T) {
 // a ping timeout after pingInterval + pingTimeout.
 func TestFaultHalfOpen(t *testing.T) {
 	const interval, timeout = 200 * time.Millisecond, 400 * time.Millisecond
-	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: interval, PingTimeout: timeout})
+	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: interval, PingTimeout: timeout}).URL
 	for _, mode := range faultModes {
 		t.Run(mode, func(t *testing.T) {
 			fp := viaFaults(t, p)
@@ -161,7 +161,7 @@ func TestFaultHalfOpen(t *testing.T) {
 // return at once. Both end as a client disconnect with nothing left.
 func TestFaultHalfOpenClose(t *testing.T) {
 	const closeTimeout = 300 * time.Millisecond
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, abort := range []bool{false, true} {
 		for _, mode := range faultModes {
 			name := map[bool]string{false: "disconnect", true: "abort"}[abort] + "/" + mode

@@ -12,7 +12,6 @@ import (
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/conformance/faultproxy"
-	"github.com/eio-go/eio/conformance/peer"
 )
 
 // The fault tests put a faultproxy between the client and the Node peer
@@ -23,9 +22,21 @@ import (
 // faultModes are the transports a fault is tried on.
 var faultModes = []string{"polling", "websocket"}
 
-// viaFaults starts a fault proxy in HTTP mode in front of p.
-func viaFaults(t *testing.T, p *peer.Peer) *faultproxy.Proxy {
-	return faultproxy.Start(t, p.URL, faultproxy.HTTP)
+// viaFaults starts a fault proxy in HTTP mode in front of the server at
+// target.
+func viaFaults(t *testing.T, target string) *faultproxy.Proxy {
+	return faultproxy.Start(t, target, faultproxy.HTTP)
+}
+
+// nodeURL returns the address of the Node peer with default options that
+// TestMain started, shared by the tests that need no options of their
+// own. Without the peer the test is skipped (TestMain has already failed
+// the run when CI is "true").
+func nodeURL(t *testing.T) string {
+	if serverURL == "" {
+		t.Skip("the Node peer is not installed; run `make peers`")
+	}
+	return serverURL
 }
 
 // sendNumbered sends "key:i" for i in [from, from+n).
@@ -96,7 +107,7 @@ func endClean(t *testing.T, c *client.Client, rec *recorder) {
 // bandwidth limit in both directions: they connect, carry numbered
 // messages both ways in order, none lost or doubled, and end cleanly.
 func TestFaultShaping(t *testing.T) {
-	p := peer.Start(t, peer.Node6, peer.Options{})
+	p := nodeURL(t)
 	for _, tc := range []struct {
 		name  string
 		shape faultproxy.Shape
