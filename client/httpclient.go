@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	ws "github.com/coder/websocket"
+
+	"github.com/eio-go/eio/transports/websocket"
 )
 
 // ErrRedirect matches the error of a request the server redirected to
@@ -69,6 +71,9 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 		if needTLS {
 			t.TLSClientConfig = tlsConfig(o, t.TLSClientConfig)
 		}
+		// The client closes its idle connections when a connection ends,
+		// so WebSocket handshakes may share it.
+		websocket.EnableCorking(t)
 		hc.Transport = t
 	case *http.Transport:
 		if needTLS {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
+	"weak"
 )
 
 // corkLimit bounds the bytes a corked connection holds before it writes
@@ -65,6 +67,7 @@ func (c *corkConn) uncork() error {
 }
 
 // corkSlot receives the connection dialled for one WebSocket handshake.
+// It travels to the dial in the handshake's context.
 type corkSlot struct {
 	mu   sync.Mutex
 	conn *corkConn
@@ -76,14 +79,41 @@ func (s *corkSlot) get() *corkConn {
 	return s.conn
 }
 
-// corkingClient returns a copy of hc whose transport wraps each new
-// connection in a corkConn and puts it in slot. It returns hc unchanged
-// when its transport is not an *http.Transport or dials TLS itself; the
-// WebSocket then works as before, one system call per frame.
-func corkingClient(hc *http.Client, slot *corkSlot) *http.Client {
+type corkSlotKey struct{}
+
+// withCorkSlot returns ctx carrying slot, for the corking dialer.
+func withCorkSlot(ctx context.Context, slot *corkSlot) context.Context {
+	return context.WithValue(ctx, corkSlotKey{}, slot)
+}
+
+// corkers caches the corking client made for each base client, so that
+// the connections of one client share one transport instead of holding a
+// clone each. An entry goes when its base client is garbage.
+var corkers sync.Map // weak.Pointer[http.Client] → *http.Client
+
+// corkingClient returns a client like hc whose transport wraps each new
+// connection in a corkConn and puts it in the corkSlot of the dial's
+// context. It returns hc unchanged when its transport is not an
+// *http.Transport or dials by a hook of its own; the WebSocket then works
+// as before, one system call per frame. The copy is made once per hc: hc
+// must not be changed after its first use.
+func corkingClient(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	key := weak.Make(hc)
+	if c, ok := corkers.Load(key); ok {
+		return c.(*http.Client)
+	}
+	c := makeCorking(hc)
+	if prev, loaded := corkers.LoadOrStore(key, c); loaded {
+		return prev.(*http.Client)
+	}
+	runtime.AddCleanup(hc, func(k weak.Pointer[http.Client]) { corkers.Delete(k) }, key)
+	return c
+}
+
+func makeCorking(hc *http.Client) *http.Client {
 	var base *http.Transport
 	switch tr := hc.Transport.(type) {
 	case nil:
@@ -91,24 +121,45 @@ func corkingClient(hc *http.Client, slot *corkSlot) *http.Client {
 	case *http.Transport:
 		base = tr
 	}
-	// A transport that dials by a deprecated hook is left alone: wrapping
-	// DialContext would bypass the user's dialer.
-	//lint:ignore SA1019 reading the deprecated hooks to respect them
-	if base == nil || base.DialTLSContext != nil || base.DialTLS != nil || base.Dial != nil {
+	if base == nil || !corkable(base) {
 		return hc
 	}
+	if _, ok := corking.Load(weak.Make(base)); ok {
+		return hc // dials already honour the cork slot
+	}
 	tr := base.Clone()
-	// The clone serves one handshake: a refused one must not leave its
-	// connection idle in a transport that nobody closes.
+	// The transport serves handshakes only, whose connections are taken
+	// over by the WebSocket: a refused one must not stay idle in a
+	// transport that nobody closes.
 	tr.DisableKeepAlives = true
-	dial := tr.DialContext
+	tr.DialContext = corkingDial(tr.DialContext)
+	c := *hc
+	c.Transport = tr
+	return &c
+}
+
+// corkable reports whether tr dials by DialContext (or by default): a
+// transport that dials by a deprecated hook, or dials TLS itself, is left
+// alone, since wrapping DialContext would bypass the user's dialer.
+func corkable(tr *http.Transport) bool {
+	//lint:ignore SA1019 reading the deprecated hooks to respect them
+	return tr.DialTLSContext == nil && tr.DialTLS == nil && tr.Dial == nil
+}
+
+// corkingDial wraps dial so that a dial whose context carries a corkSlot
+// wraps its connection in a corkConn and puts it there.
+func corkingDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
+		}
+		slot, _ := ctx.Value(corkSlotKey{}).(*corkSlot)
+		if slot == nil {
+			return conn, nil
 		}
 		cc := &corkConn{Conn: conn}
 		slot.mu.Lock()
@@ -116,7 +167,27 @@ func corkingClient(hc *http.Client, slot *corkSlot) *http.Client {
 		slot.mu.Unlock()
 		return cc, nil
 	}
-	c := *hc
-	c.Transport = tr
-	return &c
+}
+
+// corking holds the transports prepared by EnableCorking.
+var corking sync.Map // weak.Pointer[http.Transport] → struct{}
+
+// EnableCorking prepares tr, a transport whose owner closes its idle
+// connections, so that WebSocket handshakes made through it can hand the
+// frames of one Write to the network in one system call: its dials are
+// wrapped so that those of a handshake are held while a Write is under
+// way, and the transport is then used as it is instead of through a
+// clone made for handshakes. Other requests are not affected. Call it
+// before tr is first used; it does nothing to a transport that dials by a
+// deprecated hook or dials TLS itself.
+func EnableCorking(tr *http.Transport) {
+	if tr == nil || !corkable(tr) {
+		return
+	}
+	key := weak.Make(tr)
+	if _, loaded := corking.LoadOrStore(key, struct{}{}); loaded {
+		return
+	}
+	tr.DialContext = corkingDial(tr.DialContext)
+	runtime.AddCleanup(tr, func(k weak.Pointer[http.Transport]) { corking.Delete(k) }, key)
 }

@@ -83,7 +83,7 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 		opts.HTTPClient = cfg.HTTPClient
 	}
 	var slot corkSlot
-	opts.HTTPClient = corkingClient(opts.HTTPClient, &slot)
+	opts.HTTPClient = corkingClient(opts.HTTPClient)
 	header := opts.HTTPHeader.Clone()
 	if header == nil {
 		header = http.Header{}
@@ -97,7 +97,7 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 		ctx, cancel = context.WithTimeout(ctx, cfg.RequestTimeout)
 		defer cancel()
 	}
-	conn, resp, err := ws.Dial(ctx, u.String(), &opts)
+	conn, resp, err := ws.Dial(withCorkSlot(ctx, &slot), u.String(), &opts)
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			var body []byte
