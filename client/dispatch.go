@@ -19,10 +19,12 @@ type event struct {
 	msg Message
 }
 
-// dispatcher runs handlers on one goroutine, in the order events were
-// queued, so a handler may call Send or Disconnect without blocking the
-// run loop. Two queues take turns, so queuing costs no allocation once
-// they have grown to the usual backlog.
+// dispatcher runs handlers in the order events were queued, one at a
+// time, on a goroutine of its own, so a handler may call Send or
+// Disconnect without blocking the run loop. The goroutine runs while
+// there are events and ends when the queue is empty, so an idle
+// connection keeps none. Two queues take turns, so queuing costs no
+// allocation once they have grown to the usual backlog.
 type dispatcher struct {
 	h *handlers
 
@@ -31,16 +33,14 @@ type dispatcher struct {
 	spare   []event
 	backlog int  // messages queued or being handled
 	full    bool // a reader waits for room
+	running bool // the goroutine runs
 	closed  bool
-	wake    chan struct{}
 	room    chan struct{}
-	done    chan struct{}
+	done    chan struct{} // closed once closed and the last event was handled
 }
 
 func newDispatcher(h *handlers) *dispatcher {
-	d := &dispatcher{h: h, wake: make(chan struct{}, 1), room: make(chan struct{}, 1), done: make(chan struct{})}
-	go d.run()
-	return d
+	return &dispatcher{h: h, room: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // post queues f; after close it is dropped.
@@ -51,16 +51,19 @@ func (d *dispatcher) message(m Message) { d.push(event{msg: m}) }
 
 func (d *dispatcher) push(e event) {
 	d.mu.Lock()
-	if !d.closed {
-		d.queue = append(d.queue, e)
-		if e.fn == nil {
-			d.backlog++
-		}
+	if d.closed {
+		d.mu.Unlock()
+		return
 	}
+	d.queue = append(d.queue, e)
+	if e.fn == nil {
+		d.backlog++
+	}
+	start := !d.running
+	d.running = true
 	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	if start {
+		go d.run()
 	}
 }
 
@@ -83,14 +86,15 @@ func (d *dispatcher) waitRoom(ctx context.Context) bool {
 	}
 }
 
-// close lets the dispatcher end once the queue is empty.
+// close lets the dispatcher end once the queue is empty; done is closed
+// then.
 func (d *dispatcher) close() {
 	d.mu.Lock()
 	d.closed = true
+	idle := !d.running
 	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	if idle {
+		close(d.done)
 	}
 	select {
 	case d.room <- struct{}{}:
@@ -98,14 +102,22 @@ func (d *dispatcher) close() {
 	}
 }
 
+// run handles events until the queue is empty.
 func (d *dispatcher) run() {
-	defer close(d.done)
 	for {
 		d.mu.Lock()
 		q := d.queue
+		if len(q) == 0 {
+			d.running = false
+			closed := d.closed
+			d.mu.Unlock()
+			if closed {
+				close(d.done)
+			}
+			return
+		}
 		d.queue = d.spare[:0]
 		d.spare = nil
-		closed := d.closed
 		d.mu.Unlock()
 		for i := range q {
 			d.handle(&q[i])
@@ -115,12 +127,6 @@ func (d *dispatcher) run() {
 			d.mu.Lock()
 			d.spare = q[:0]
 			d.mu.Unlock()
-		}
-		if len(q) == 0 {
-			if closed {
-				return
-			}
-			<-d.wake
 		}
 	}
 }

@@ -117,9 +117,10 @@
 // # Goroutines
 //
 // Each session has one run loop goroutine, the only one that touches its
-// state machine, plus a reader and a writer per transport; a connection
-// has a handler goroutine. All of them end when the connection is down:
-// Wait returns after the last one.
+// state machine, plus a reader per open transport and a writer while a
+// write is under way; a connection has a handler goroutine while handler
+// calls are queued. An idle WebSocket connection thus keeps two. All of
+// them end when the connection is down: Wait returns after the last one.
 //
 // The client installs no signal handler (python-engineio's handle_sigint):
 // a program that wants to disconnect on Ctrl-C uses signal.NotifyContext,

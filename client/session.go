@@ -13,6 +13,9 @@ import (
 	"github.com/eio-go/eio/transports"
 )
 
+// inputQueue is the room for transport reports waiting for the loop.
+const inputQueue = 16
+
 // maxKeptOutbox bounds the outbox capacity kept for reuse.
 const maxKeptOutbox = 256
 
@@ -75,7 +78,7 @@ func newSession(cn *connection, regs map[string]transports.Registration, base tr
 		regs:       regs,
 		base:       base,
 		log:        c.opts.Logger,
-		inputs:     make(chan item, 64),
+		inputs:     make(chan item, inputQueue),
 		state:      fsm.Disconnected,
 		wake:       make(chan struct{}, 1),
 		connectRes: make(chan error, 1),
