@@ -19,9 +19,17 @@ import (
 // Name is the transport's name on the wire.
 const Name = "websocket"
 
-// DefaultReadLimit bounds one frame while the session's maxPayload is
-// unknown.
+// DefaultReadLimit bounds one frame of a session whose handshake
+// advertised no maxPayload. With a maxPayload the bound is maxPayload + 64;
+// a maxPayload above MaxReadLimit counts as MaxReadLimit.
 const DefaultReadLimit = 16 << 20
+
+// HandshakeReadLimit bounds the first frame of a connection that opens a
+// session (no session id yet): the open packet, a few hundred bytes.
+const HandshakeReadLimit = 1 << 20
+
+// MaxReadLimit caps the frame size a server's maxPayload can ask for.
+const MaxReadLimit = 64 << 20
 
 // closeGrace bounds the WebSocket closing handshake of a graceful Close.
 const closeGrace = 2 * time.Second
@@ -57,6 +65,7 @@ type Transport struct {
 
 	readWatch  ctxWatch // used by Read only
 	in         inbound  // used by Read only
+	opening    bool     // the first frame, the open packet, is next; Read only
 	writeWatch ctxWatch // used by Write only
 
 	closeOnce sync.Once
@@ -110,14 +119,20 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 		return nil, fmt.Errorf("websocket dial: %w", err)
 	}
 	t := &Transport{conn: conn, rev: cfg.Revision, cork: slot.get()}
-	t.setLimit(cfg.MaxPayload)
+	if cfg.SID == "" {
+		t.conn.SetReadLimit(HandshakeReadLimit)
+		t.opening = true
+	} else {
+		t.setLimit(cfg.MaxPayload)
+	}
 	return t, nil
 }
 
+// setLimit bounds frames by the session's maxPayload (0: unknown).
 func (t *Transport) setLimit(maxPayload int) {
 	limit := int64(DefaultReadLimit)
 	if maxPayload > 0 {
-		limit = int64(maxPayload) + 64
+		limit = int64(min(maxPayload, MaxReadLimit)) + 64
 	}
 	t.conn.SetReadLimit(limit)
 }
@@ -166,6 +181,18 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	p, err := codec.DecodeFrame(t.rev, data, typ == ws.MessageBinary)
 	if err != nil {
 		return nil, fmt.Errorf("websocket read: %w", err)
+	}
+	if t.opening {
+		// The next frame may start before the session handles this one:
+		// it is read under the handshake's limit already.
+		t.opening = false
+		maxPayload := 0
+		if p.Type == codec.Open {
+			if hs, err := codec.ParseHandshake(p.Data); err == nil {
+				maxPayload = hs.MaxPayload
+			}
+		}
+		t.setLimit(maxPayload)
 	}
 	return t.in.one(p), nil
 }

@@ -7,20 +7,16 @@ import (
 	ws "github.com/coder/websocket"
 
 	"github.com/eio-go/eio/client"
+	"github.com/eio-go/eio/transports/websocket"
 )
 
 // TestHostileAbsurdMaxPayloadWebSocket: a server that advertises an
-// absurd maxPayload must not lift the WebSocket read limit. Today
-// websocket.go's setLimit sets maxPayload + 64: 1e15 gives about 1 PB,
-// and 1e300 (math.MaxInt after ParseHandshake) overflows to a negative
-// limit, which coder/websocket takes as no limit at all, so an endless
-// frame is read until memory runs out. Do not unskip before the fix: it
-// would do just that.
+// absurd maxPayload (1e15, or 1e300, which overflowed the limit to no
+// limit at all before websocket.MaxReadLimit capped it) must not lift the
+// WebSocket read limit: an endless frame ends the session with
+// ErrMessageTooBig within a bounded heap.
 func TestHostileAbsurdMaxPayloadWebSocket(t *testing.T) {
-	t.Skip("known: transports/websocket setLimit takes maxPayload+64 unchecked; 1e300 overflows to no limit; fix: min(maxPayload, a cap) + 64")
-	// trustedFrame is the cap the fix is expected to put on the limit
-	// (polling believes maxPayload up to 64 MiB); keep the two in step.
-	const trustedFrame = 64 << 20
+	const trustedFrame = websocket.MaxReadLimit
 	for _, maxPayload := range []string{"1e15", "1e300"} {
 		t.Run(maxPayload, func(t *testing.T) {
 			open := `{"sid":"hostile","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":` + maxPayload + `}`
