@@ -65,6 +65,12 @@ func (m *Machine) packet(r Role, p *codec.Packet) {
 		}
 		m.setTimer(TimerHeartbeat, m.hs.PingInterval+m.hs.PingTimeout)
 		m.emit(Pinged{})
+		if len(m.buf) > 0 && m.buf[0].Type == codec.Pong {
+			// One unwritten pong answers every ping: a burst of pings, or
+			// pings while writes stall, cannot grow the buffer.
+			m.buf[0].Data = p.Data
+			return
+		}
 		m.queueFront(codec.Packet{Type: codec.Pong, Data: p.Data})
 	case codec.Pong:
 		if m.cfg.Revision == codec.V4 {
