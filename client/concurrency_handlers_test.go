@@ -159,3 +159,47 @@ func TestNodeHandlersRaceCallers(t *testing.T) {
 		requireNoGoroutines(t)
 	})
 }
+
+// TestNodeBlockedHandlerPastBacklog blocks the message handler while the
+// server sends 3,000 messages and pings every 200 ms (timeout 400 ms).
+// Past the dispatcher's bound on waiting handler calls (1,024) the reader
+// stops reading, so the pings are not read either: a handler blocked that
+// long ends the session with a ping timeout, cleanly and with bounded
+// memory, instead of queuing without end. Once the handler returns, the
+// messages read before the stop follow in order, then the disconnect.
+func TestNodeBlockedHandlerPastBacklog(t *testing.T) {
+	const burst = 3000
+	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 400 * time.Millisecond})
+	c := client.New(nil)
+	rec := record(c)
+	blocked, release := make(chan struct{}), make(chan struct{})
+	c.OnMessage(func(m client.Message) {
+		if m.Text() == "block" {
+			close(blocked)
+			<-release
+		}
+	})
+	connectMode(t, c, rec, p.URL, "websocket", nil)
+	require.NoError(t, c.Send("block"))
+	within(t, blocked, 5*time.Second, "the blocking message")
+	require.NoError(t, c.Send(fmt.Sprint("cmd:burst:", burst)))
+	require.Eventually(t, func() bool {
+		r, _ := c.Reason()
+		return r == client.ReasonPingTimeout
+	}, 10*time.Second, 10*time.Millisecond, "the session ends while the handler blocks")
+
+	close(release)
+	require.Equal(t, client.ReasonPingTimeout, rec.disconnected(t, 10*time.Second))
+	// The message handler calls came before the disconnect handler's.
+	require.Equal(t, "block", rec.next(t, time.Second).Text())
+	got := 0
+	for len(rec.msgCh) > 0 {
+		require.Equal(t, fmt.Sprint("burst:", got), (<-rec.msgCh).Text(), "in order")
+		got++
+	}
+	t.Logf("%d of %d messages read before the reader stopped", got, burst)
+	require.Less(t, got, burst, "the reader stopped")
+	require.GreaterOrEqual(t, got, 1000, "about 1,024 handler calls wait before the reader stops")
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	requireNoGoroutines(t)
+}
