@@ -19,6 +19,7 @@ const maxBody = 64 << 20
 func (cn *conn) serveHTTP() {
 	br := bufio.NewReader(cn.c)
 	ur := bufio.NewReader(cn.u)
+	idle := cn.watch(ur)
 	for {
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -45,6 +46,11 @@ func (cn *conn) serveHTTP() {
 				cn.close()
 				return
 			}
+			select {
+			case <-idle:
+			case <-cn.done:
+				return
+			}
 			resp, err := http.ReadResponse(ur, req)
 			if err != nil {
 				cn.close()
@@ -57,8 +63,25 @@ func (cn *conn) serveHTTP() {
 			if !cn.respond(req, resp, f) {
 				return
 			}
+			idle = cn.watch(ur)
 		}
 	}
+}
+
+// watch waits, on a goroutine of its own, for the next bytes from the
+// target, which must not come before a request: when the target closes
+// an idle connection instead (a keep-alive timeout), the client's side is
+// closed too, as the client would see without the proxy. The returned
+// channel is closed once bytes came or the connection ended.
+func (cn *conn) watch(ur *bufio.Reader) <-chan struct{} {
+	done := make(chan struct{})
+	cn.p.start(func() {
+		defer close(done)
+		if _, err := ur.Peek(1); err != nil {
+			cn.close()
+		}
+	})
+	return done
 }
 
 // answer sends the rule's own response to req.

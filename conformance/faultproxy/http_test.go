@@ -170,3 +170,31 @@ func TestWebSocketFrames(t *testing.T) {
 	require.GreaterOrEqual(t, len(p.Requests()), 1)
 	requireNoGoroutinesAfter(t, p)
 }
+
+// TestHTTPIdleClose has the target close kept-alive connections after
+// 100 ms of idleness: the proxy closes the client's side too, so a POST
+// after the pause does not meet a dead connection.
+func TestHTTPIdleClose(t *testing.T) {
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	s.Config.IdleTimeout = 100 * time.Millisecond
+	s.Start()
+	t.Cleanup(s.Close)
+	p := faultproxy.Start(t, s.URL, faultproxy.HTTP)
+	c := httpClient(t)
+	post := func() {
+		resp, err := c.Post(p.URL()+"/", "text/plain", strings.NewReader("x"))
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, "ok", string(body))
+	}
+	post()
+	require.Eventually(t, func() bool { return p.Open() == 0 }, 3*time.Second, 5*time.Millisecond,
+		"the target's idle close reaches the client")
+	post()
+	require.Equal(t, 2, p.Accepted())
+}
