@@ -142,7 +142,6 @@ func TestFaultHalfOpen(t *testing.T) {
 			held := time.Now()
 			require.Equal(t, 3, sendUntilClosed(t, c, "m", 3, 3))
 			require.Equal(t, client.ReasonPingTimeout, rec.disconnected(t, interval+timeout+3*time.Second))
-			require.GreaterOrEqual(t, time.Since(held), timeout, "the last ping came at most one interval before the fault")
 			require.LessOrEqual(t, time.Since(held), interval+timeout+2*time.Second)
 			require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
 			_, err := c.Reason()
