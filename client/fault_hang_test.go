@@ -47,7 +47,7 @@ func TestFaultHandshakeHang(t *testing.T) {
 				require.ErrorIs(t, err, client.ErrConnect)
 				require.ErrorIs(t, err, context.DeadlineExceeded)
 				require.GreaterOrEqual(t, took, tc.bound)
-				require.Less(t, took, tc.bound+1500*time.Millisecond)
+				require.Less(t, took, tc.bound+3*time.Second)
 				require.Equal(t, hits+1, fp.Hits(), "one handshake, held by the proxy")
 				require.NoError(t, c.Wait(testCtx(t, time.Second)))
 				require.Empty(t, rec.discCh, "no session, no disconnect")
@@ -82,7 +82,7 @@ func TestFaultProbeHang(t *testing.T) {
 			err := within(t, upErr, probeTimeout+3*time.Second, "upgrade error")
 			took := time.Since(start)
 			require.GreaterOrEqual(t, took, probeTimeout)
-			require.Less(t, took, probeTimeout+2*time.Second)
+			require.Less(t, took, probeTimeout+3*time.Second)
 			require.ErrorIs(t, err, fsm.ErrProbe)
 			require.ErrorContains(t, err, "no answer within 500ms")
 

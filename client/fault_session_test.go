@@ -206,10 +206,10 @@ func TestFaultHalfOpenClose(t *testing.T) {
 
 				fp.Set(faultproxy.Faults{HalfOpen: true})
 				start := time.Now()
-				bound := closeTimeout + time.Second
+				bound := closeTimeout + 2*time.Second
 				if abort {
 					c.Abort()
-					bound = time.Second
+					bound = 2 * time.Second
 				} else {
 					require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
 				}
