@@ -11,12 +11,12 @@ import (
 )
 
 // TestHostileAbsurdMaxPayloadWebSocket: a server that advertises an
-// absurd maxPayload (1e15, or 1e300, which overflowed the limit to no
-// limit at all before websocket.MaxReadLimit capped it) must not lift the
-// WebSocket read limit: an endless frame ends the session with
+// absurd maxPayload (1e15, or 1e300, which once overflowed the read limit
+// to no limit at all) cannot lift the WebSocket read limit, which no
+// longer depends on maxPayload: an endless frame ends the session with
 // ErrMessageTooBig within a bounded heap.
 func TestHostileAbsurdMaxPayloadWebSocket(t *testing.T) {
-	const trustedFrame = websocket.MaxReadLimit
+	const trustedFrame = websocket.DefaultReadLimit
 	for _, maxPayload := range []string{"1e15", "1e300"} {
 		t.Run(maxPayload, func(t *testing.T) {
 			open := `{"sid":"hostile","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":` + maxPayload + `}`

@@ -19,6 +19,7 @@ import (
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/codec"
+	"github.com/eio-go/eio/transports/polling"
 )
 
 // redirector answers every request with a redirect of code to the same
@@ -150,7 +151,10 @@ func TestHostileLogKeepsSecrets(t *testing.T) {
 	other := startPolling(t, openWith(hostileOpen), nil)
 	redirect := startRedirector(t, http.StatusFound, other.URL)
 	oversized := startPolling(t, func(w http.ResponseWriter, r *http.Request) { saw(r); openWith(hostileOpen)(w, r) },
-		func(w http.ResponseWriter, r *http.Request) { saw(r); streamBody("4", 1<<20)(w, r) })
+		func(w http.ResponseWriter, r *http.Request) {
+			saw(r)
+			streamBody("4", polling.DefaultReadLimit+1024)(w, r)
+		})
 	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		saw(r)
 		http.Error(w, `{"code":4,"message":"Forbidden"}`, http.StatusForbidden)

@@ -42,7 +42,7 @@ var ErrPeerClosed = errors.New("closed by the server")
 
 // SessionAware is implemented by transports that need to know the session
 // once the handshake completes (a polling transport adds the sid to every
-// later request; a WebSocket sets its read limit from maxPayload).
+// later request).
 type SessionAware interface {
 	SetSession(hs codec.Handshake)
 }

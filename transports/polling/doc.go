@@ -8,9 +8,10 @@
 // handshake GET and every POST are bounded by the configured request
 // timeout; a long-poll GET of a known session by pingInterval +
 // pingTimeout + that timeout. Every response body is read through a
-// bound: [HandshakeReadLimit] for the handshake, 2*maxPayload + 4096
-// once the session is known, or [DefaultReadLimit] when the server
-// advertised no maxPayload; the bound applies to the body after its
-// content coding (gzip, deflate) is undone. It keeps no goroutine of its
+// bound: [HandshakeReadLimit] for the handshake, [DefaultReadLimit] once
+// the session is known (a server's maxPayload bounds what it accepts, not
+// what it sends: engine.io answers a long-poll with all it has queued);
+// the bound applies to the body after its content coding (gzip, deflate)
+// is undone. It keeps no goroutine of its
 // own: Close cancels the requests in flight.
 package polling

@@ -28,12 +28,11 @@ const Name = "polling"
 // with an error matching codec.ErrTooLarge rather than read on.
 const HandshakeReadLimit = 1 << 20
 
-// DefaultReadLimit bounds a poll response body once the session is open
-// when its handshake advertised no maxPayload (revision 3 servers,
-// python-engineio). With a maxPayload the bound is 2*maxPayload + 4096:
-// a server may batch packets up to its own buffer size; a maxPayload
-// above DefaultReadLimit counts as DefaultReadLimit.
-const DefaultReadLimit = 64 << 20
+// DefaultReadLimit bounds a poll response body once the session is open.
+// It does not depend on the session's maxPayload: that figure bounds what
+// the server accepts, not what it sends — engine.io answers a long-poll
+// with everything it has queued, and a single message may be larger.
+const DefaultReadLimit = 16 << 20
 
 // Registration registers this transport with a [transports.Registry].
 var Registration = transports.Registration{Name: Name, Polled: true, Open: Open}
@@ -46,7 +45,6 @@ type Transport struct {
 
 	mu   sync.Mutex
 	sid  string
-	max  int
 	wait time.Duration // bound of a long-poll GET once the session is known
 
 	closeCtx context.Context
@@ -63,7 +61,7 @@ func Open(ctx context.Context, cfg transports.Config) (transports.Transport, err
 	if c == nil {
 		c = http.DefaultClient
 	}
-	t := &Transport{cfg: cfg, client: c, sid: cfg.SID, max: cfg.MaxPayload}
+	t := &Transport{cfg: cfg, client: c, sid: cfg.SID}
 	t.closeCtx, t.closeFn = context.WithCancel(context.Background())
 	return t, nil
 }
@@ -77,7 +75,6 @@ func (t *Transport) Name() string { return Name }
 func (t *Transport) SetSession(hs codec.Handshake) {
 	t.mu.Lock()
 	t.sid = hs.SID
-	t.max = hs.MaxPayload
 	if t.cfg.RequestTimeout > 0 {
 		t.wait = hs.PingInterval + hs.PingTimeout + t.cfg.RequestTimeout
 	}
@@ -174,19 +171,10 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 func (t *Transport) readLimit() int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	switch {
-	case t.sid == "":
+	if t.sid == "" {
 		return HandshakeReadLimit
-	case t.max <= 0:
-		return DefaultReadLimit
-	default:
-		// A server may batch several packets up to its own buffer size;
-		// leave room for framing overhead above maxPayload. Its figure is
-		// believed up to DefaultReadLimit only: an absurd one (1e15, or
-		// MaxInt, whose double overflows to a tiny or negative limit)
-		// must neither lift the bound nor break the session.
-		return 2*min(int64(t.max), DefaultReadLimit) + 4096
 	}
+	return DefaultReadLimit
 }
 
 // Write sends packets as one POST.

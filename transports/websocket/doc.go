@@ -8,6 +8,9 @@
 // apply; it is bounded by the configured request timeout, and a refused
 // handshake is reported as a [transports.HTTPError] with the start of the
 // server's body. [NewRegistration] adds coder/websocket dial options
-// (subprotocols, compression). The read limit follows the session's
-// maxPayload. WebSocket handshakes carry no timestamp parameter.
+// (subprotocols, compression). A frame is read through a bound, after
+// permessage-deflate is undone: [HandshakeReadLimit] for the open packet,
+// [DefaultReadLimit] after it (a server's maxPayload bounds what it
+// accepts, not what it sends). WebSocket handshakes carry no timestamp
+// parameter.
 package websocket

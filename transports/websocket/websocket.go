@@ -19,17 +19,14 @@ import (
 // Name is the transport's name on the wire.
 const Name = "websocket"
 
-// DefaultReadLimit bounds one frame of a session whose handshake
-// advertised no maxPayload. With a maxPayload the bound is maxPayload + 64;
-// a maxPayload above MaxReadLimit counts as MaxReadLimit.
+// DefaultReadLimit bounds one frame (one message) once the session is
+// open. It does not depend on the session's maxPayload: that figure
+// bounds what the server accepts, not what it sends.
 const DefaultReadLimit = 16 << 20
 
 // HandshakeReadLimit bounds the first frame of a connection that opens a
 // session (no session id yet): the open packet, a few hundred bytes.
 const HandshakeReadLimit = 1 << 20
-
-// MaxReadLimit caps the frame size a server's maxPayload can ask for.
-const MaxReadLimit = 64 << 20
 
 // closeGrace bounds the WebSocket closing handshake of a graceful Close.
 const closeGrace = 2 * time.Second
@@ -123,25 +120,13 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 		t.conn.SetReadLimit(HandshakeReadLimit)
 		t.opening = true
 	} else {
-		t.setLimit(cfg.MaxPayload)
+		t.conn.SetReadLimit(DefaultReadLimit)
 	}
 	return t, nil
 }
 
-// setLimit bounds frames by the session's maxPayload (0: unknown).
-func (t *Transport) setLimit(maxPayload int) {
-	limit := int64(DefaultReadLimit)
-	if maxPayload > 0 {
-		limit = int64(min(maxPayload, MaxReadLimit)) + 64
-	}
-	t.conn.SetReadLimit(limit)
-}
-
 // Name returns "websocket".
 func (t *Transport) Name() string { return Name }
-
-// SetSession sets the read limit from the session's maxPayload.
-func (t *Transport) SetSession(hs codec.Handshake) { t.setLimit(hs.MaxPayload) }
 
 // watch makes the end of ctx close the connection, as coder/websocket does
 // for the context of a call, but arms one hook per context instead of one
@@ -183,16 +168,9 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		return nil, fmt.Errorf("websocket read: %w", err)
 	}
 	if t.opening {
-		// The next frame may start before the session handles this one:
-		// it is read under the handshake's limit already.
+		// The open packet is in: frames after it may be larger.
 		t.opening = false
-		maxPayload := 0
-		if p.Type == codec.Open {
-			if hs, err := codec.ParseHandshake(p.Data); err == nil {
-				maxPayload = hs.MaxPayload
-			}
-		}
-		t.setLimit(maxPayload)
+		t.conn.SetReadLimit(DefaultReadLimit)
 	}
 	return t.in.one(p), nil
 }
