@@ -161,7 +161,7 @@ func (s *session) release(pkts []codec.Packet) {
 	var n int64
 	for _, p := range pkts {
 		if p.Type == codec.Message {
-			n += int64(len(p.Data))
+			n += bufferedSize(p)
 		}
 	}
 	if n == 0 {

@@ -138,25 +138,31 @@ func TestNodeUpgradeLosesNothing(t *testing.T) {
 }
 
 // TestNodeWriteBufferBound pauses the server so it stops reading: Send
-// accepts messages up to MaxBufferedBytes, then returns ErrBufferFull.
+// accepts messages up to MaxBufferedBytes, then returns ErrBufferFull —
+// empty messages too, which count their packet's overhead.
 func TestNodeWriteBufferBound(t *testing.T) {
 	p := peer.Start(t, peer.Node6, peer.Options{})
-	const bound = 64 << 10
-	c := client.New(&client.Options{MaxBufferedBytes: bound})
-	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"polling"}}))
-	require.NoError(t, p.Pause())
-	defer func() { _ = p.Resume() }()
-	msg := strings.Repeat("x", 1024)
-	var accepted int
-	var err error
-	for accepted = 0; accepted < 10*bound/len(msg); accepted++ {
-		if err = c.Send(msg); err != nil {
-			break
-		}
+	const bound, overhead = 64 << 10, 64
+	for _, msg := range []string{strings.Repeat("x", 1024), ""} {
+		t.Run(fmt.Sprintf("%d bytes", len(msg)), func(t *testing.T) {
+			c := client.New(&client.Options{MaxBufferedBytes: bound})
+			require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"polling"}}))
+			require.NoError(t, p.Pause())
+			defer func() { _ = p.Resume() }()
+			cost := len(msg) + overhead
+			var accepted int
+			var err error
+			for accepted = 0; accepted < 10*bound/cost; accepted++ {
+				if err = c.Send(msg); err != nil {
+					break
+				}
+			}
+			require.ErrorIs(t, err, client.ErrBufferFull)
+			// One POST may hold a batch already handed to the transport;
+			// the rest is bounded.
+			require.LessOrEqual(t, accepted*cost, 2*bound+cost)
+			c.Abort()
+			require.NoError(t, p.Resume())
+		})
 	}
-	require.ErrorIs(t, err, client.ErrBufferFull)
-	// One POST may hold a batch already handed to the transport; the
-	// rest is bounded.
-	require.LessOrEqual(t, accepted*len(msg), 2*bound+len(msg))
-	c.Abort()
 }

@@ -89,8 +89,10 @@ type Options struct {
 	// no reconnection.
 	Reconnect *ReconnectPolicy
 	// MaxBufferedBytes bounds the message bytes accepted by Send and not yet
-	// handed to a transport; past it Send returns [ErrBufferFull]. Zero
-	// means 16 MiB; negative means no bound.
+	// handed to a transport, each message counting 64 bytes more than its
+	// data (so that empty ones are bounded too); past it Send returns
+	// [ErrBufferFull]. A single message larger than the bound is accepted
+	// when nothing else waits. Zero means 16 MiB; negative means no bound.
 	MaxBufferedBytes int
 	// ProbeTimeout bounds an upgrade probe. Zero means 10 s.
 	ProbeTimeout time.Duration

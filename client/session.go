@@ -13,6 +13,14 @@ import (
 	"github.com/eio-go/eio/transports"
 )
 
+// packetOverhead is what a queued message costs beyond its data (the
+// packet and its slot in the queues), counted against MaxBufferedBytes so
+// that empty messages are bounded too.
+const packetOverhead = 64
+
+// bufferedSize is what p counts against MaxBufferedBytes.
+func bufferedSize(p codec.Packet) int64 { return int64(len(p.Data)) + packetOverhead }
+
 // inputQueue is the room for transport reports waiting for the loop.
 const inputQueue = 16
 
@@ -152,7 +160,7 @@ func (s *session) queue(p codec.Packet) error {
 			return &MessageTooLargeError{Size: n, Max: max}
 		}
 	}
-	size := int64(len(p.Data))
+	size := bufferedSize(p)
 	if bound := int64(s.c.opts.MaxBufferedBytes); bound > 0 && s.pending+size > bound && s.pending > 0 {
 		return ErrBufferFull
 	}
