@@ -5,11 +5,13 @@ import (
 	"sync"
 )
 
-// maxBacklog bounds the messages waiting for the message handlers. Past
-// it the session's reader stops reading until the handlers have caught up
-// with half of it, so a slow handler slows the server down (through TCP or
-// the long-poll) instead of growing memory. Up to a few more messages (the
-// run loop's input queue) may be in flight when the bound is reached.
+// maxBacklog bounds the handler calls waiting to run (messages, pings,
+// state changes, traced packets...). Past it the session's reader stops
+// reading until the handlers have caught up with half of it, so a slow
+// handler slows the server down (through TCP or the long-poll) instead of
+// growing memory. What the reader already read when the bound is reached
+// still gets in: the run loop's input queue (16 reads, each one frame or
+// one poll payload).
 const maxBacklog = 1024
 
 // event is one queued handler call: a message for the message handlers
@@ -31,7 +33,7 @@ type dispatcher struct {
 	mu      sync.Mutex
 	queue   []event
 	spare   []event
-	backlog int  // messages queued or being handled
+	backlog int  // events queued or being handled
 	full    bool // a reader waits for room
 	running bool // the goroutine runs
 	closed  bool
@@ -56,9 +58,7 @@ func (d *dispatcher) push(e event) {
 		return
 	}
 	d.queue = append(d.queue, e)
-	if e.fn == nil {
-		d.backlog++
-	}
+	d.backlog++
 	start := !d.running
 	d.running = true
 	d.mu.Unlock()
@@ -67,7 +67,7 @@ func (d *dispatcher) push(e event) {
 	}
 }
 
-// waitRoom blocks while maxBacklog messages wait for the handlers. It
+// waitRoom blocks while maxBacklog events wait for the handlers. It
 // reports false when ctx ended first.
 func (d *dispatcher) waitRoom(ctx context.Context) bool {
 	for {
@@ -135,10 +135,10 @@ func (d *dispatcher) run() {
 func (d *dispatcher) handle(e *event) {
 	if e.fn != nil {
 		e.fn()
-		return
-	}
-	for _, f := range snapshot(d.h, &d.h.message) {
-		f(e.msg)
+	} else {
+		for _, f := range snapshot(d.h, &d.h.message) {
+			f(e.msg)
+		}
 	}
 	d.mu.Lock()
 	d.backlog--

@@ -86,15 +86,17 @@ func (s *session) startPumps(tp *tport) {
 func (s *session) readPump(tp *tport) {
 	defer s.pumps.Done()
 	for {
-		if !s.cn.disp.waitRoom(tp.ctx) {
-			return
-		}
 		if tp.polled {
 			select {
 			case <-tp.poll:
 			case <-tp.ctx.Done():
 				return
 			}
+		}
+		// Checked after the poll was asked for, when the loop has queued
+		// the handler calls of the last read.
+		if !s.cn.disp.waitRoom(tp.ctx) {
+			return
 		}
 		pkts, err := tp.t.Read(tp.ctx)
 		if err != nil {

@@ -1,0 +1,103 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eio-go/eio/client"
+	"github.com/eio-go/eio/conformance/peer"
+)
+
+// inCounter is a slog.Handler counting the packets the run loop reads
+// (its Debug record "eio: packet in"), which it logs whatever the
+// handlers do.
+type inCounter struct{ n atomic.Int64 }
+
+func (c *inCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *inCounter) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *inCounter) WithGroup(string) slog.Handler            { return c }
+func (c *inCounter) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "eio: packet in" {
+		c.n.Add(1)
+	}
+	return nil
+}
+
+// TestNodeBlockedHandlerBacklog blocks the message handler while the
+// server sends 5,000 messages: the client stops reading once 1,024 handler
+// calls wait, instead of queuing all of them. What was read by then still
+// gets in: over WebSocket the loop's input queue (16 frames), over polling
+// the payload in hand — engine.io answers a long-poll with all it queued,
+// here the whole burst. While the handler stays blocked, 10 more messages
+// are not read (the long-poll is not even sent). Once the handler
+// returns, every message arrives, in order.
+func TestNodeBlockedHandlerBacklog(t *testing.T) {
+	const burst = 5000
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	for _, mode := range []string{"websocket", "polling"} {
+		t.Run(mode, func(t *testing.T) {
+			reads := &inCounter{}
+			c := client.New(&client.Options{Logger: slog.New(reads)})
+			blocked, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			unblock := func() { once.Do(func() { close(release) }) }
+			t.Cleanup(unblock)
+			got := make(chan string, burst+10)
+			c.OnMessage(func(m client.Message) {
+				if m.Text() == "block" {
+					close(blocked)
+					<-release
+					return
+				}
+				got <- m.Text()
+			})
+			require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{mode}}))
+			require.NoError(t, c.Send("block"))
+			within(t, blocked, 5*time.Second, "the blocking message")
+			require.NoError(t, c.Send(fmt.Sprintf("cmd:burst:%d", burst)))
+
+			// Reading stops: the count settles.
+			var last int64 = -1
+			require.Eventually(t, func() bool {
+				n := reads.n.Load()
+				settled := n == last && n > 1024
+				last = n
+				return settled
+			}, 10*time.Second, 300*time.Millisecond, "reading settles while the handler blocks")
+			t.Logf("packets read while blocked: %d", last)
+			if mode == "websocket" {
+				require.LessOrEqual(t, last, int64(1024+16+3), "packets read while blocked")
+			}
+			require.NoError(t, c.Send("cmd:burst:10"))
+			require.Never(t, func() bool { return reads.n.Load() > last }, time.Second, 50*time.Millisecond,
+				"more is read while the handler blocks")
+
+			unblock()
+			want := make([]string, 0, burst+10)
+			for i := range burst {
+				want = append(want, fmt.Sprintf("burst:%d", i))
+			}
+			for i := range 10 {
+				want = append(want, fmt.Sprintf("burst:%d", i))
+			}
+			for i, w := range want {
+				select {
+				case m := <-got:
+					require.Equal(t, w, m)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("message %d of %d did not arrive", i, len(want))
+				}
+			}
+			require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+			require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+			requireNoGoroutines(t)
+		})
+	}
+}
