@@ -15,10 +15,17 @@ func (s *session) step(in fsm.Input) bool {
 	effects := s.m.Step(in)
 	// A transport closed on the way to a failure is closed at once; one
 	// closed by a clean end gets a closing handshake.
+	// An abort (Abort, or a graceful close past CloseTimeout) closes at
+	// once too.
 	graceful := true
 	for _, e := range effects {
-		if f, ok := e.(fsm.Finished); ok {
-			graceful = f.Reason == fsm.ReasonClientDisconnect || f.Reason == fsm.ReasonServerDisconnect
+		switch e := e.(type) {
+		case fsm.Finished:
+			graceful = graceful && (e.Reason == fsm.ReasonClientDisconnect || e.Reason == fsm.ReasonServerDisconnect)
+		case fsm.Transitioned:
+			if e.Event == fsm.EvAbort {
+				graceful = false
+			}
 		}
 	}
 	finished := false

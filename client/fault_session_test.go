@@ -190,13 +190,6 @@ func TestFaultHalfOpenClose(t *testing.T) {
 		for _, mode := range faultModes {
 			name := map[bool]string{false: "disconnect", true: "abort"}[abort] + "/" + mode
 			t.Run(name, func(t *testing.T) {
-				if mode == "websocket" {
-					// The transport is closed with a closing handshake even on
-					// Abort, and coder/websocket's CloseNow cannot cut a Close
-					// under way: the handshake runs into coder/websocket's own
-					// 5 s timeout.
-					t.Skip("known: over a dead WebSocket path Disconnect and Abort take 5 s, past CloseTimeout")
-				}
 				fp := viaFaults(t, p)
 				c := client.New(&client.Options{CloseTimeout: closeTimeout})
 				rec := record(c)

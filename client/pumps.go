@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
@@ -141,13 +142,27 @@ func (s *session) closeTransport(tp *tport, graceful bool) {
 		if t != nil {
 			ctx := canceled
 			if graceful {
-				ctx = context.Background()
+				// A closing handshake gets CloseTimeout at most.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.Background(), s.closeTimeout())
+				defer cancel()
 			}
 			_ = t.Close(ctx)
 		}
 		tp.cancel()
 	}()
 }
+
+// closeTimeout is Options.CloseTimeout, or its default.
+func (s *session) closeTimeout() time.Duration {
+	if d := s.c.opts.CloseTimeout; d > 0 {
+		return d
+	}
+	return defaultCloseTimeout
+}
+
+// defaultCloseTimeout is CloseTimeout's default, as the machine's.
+const defaultCloseTimeout = 5 * time.Second
 
 // roleOf returns the role tp has now, or false when it is not the
 // session's any more.

@@ -238,6 +238,12 @@ func (t *Transport) Close(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-timer.C:
 		}
+		// coder/websocket's CloseNow waits for a Close under way, which
+		// runs into timeouts of its own (5 s) when the peer is gone:
+		// closing the network connection under it cuts the handshake.
+		if t.cork != nil {
+			_ = t.cork.Conn.Close()
+		}
 		_ = t.conn.CloseNow()
 		t.closeErr = <-done
 	})
