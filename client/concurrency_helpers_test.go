@@ -61,11 +61,10 @@ func (l *logCounter) Handle(_ context.Context, r slog.Record) error {
 }
 
 // handedCounter counts the message packets a client hands to its
-// transports (OnPacket, outbound), per transport, and the pongs.
+// transports (OnPacket, outbound), per transport.
 type handedCounter struct {
-	mu    sync.Mutex
-	per   map[string]int
-	pongs int
+	mu  sync.Mutex
+	per map[string]int
 }
 
 func countHanded(c *client.Client) *handedCounter {
@@ -74,22 +73,13 @@ func countHanded(c *client.Client) *handedCounter {
 		if dir != client.Outbound {
 			return
 		}
-		h.mu.Lock()
-		switch p.Type {
-		case codec.Message:
+		if p.Type == codec.Message {
+			h.mu.Lock()
 			h.per[transport]++
-		case codec.Pong:
-			h.pongs++
+			h.mu.Unlock()
 		}
-		h.mu.Unlock()
 	})
 	return h
-}
-
-func (h *handedCounter) pongCount() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.pongs
 }
 
 func (h *handedCounter) on(transport string) int {

@@ -118,8 +118,8 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 		})
 	case fsm.SendFailed:
 		s.release(e.Packets)
-		if s.log != nil {
-			s.log.Warn("eio: messages not sent", "count", len(e.Packets), "error", e.Err)
+		if n := messages(e.Packets); n > 0 && s.log != nil {
+			s.log.Warn("eio: messages not sent", "count", n, "error", e.Err)
 		}
 	case fsm.Finished:
 		s.finished(e)
@@ -161,6 +161,18 @@ func (s *session) tracePackets(dir Direction, transport string, pkts []codec.Pac
 			}
 		}
 	})
+}
+
+// messages counts the message packets of pkts (not pongs and other
+// control packets).
+func messages(pkts []codec.Packet) int {
+	n := 0
+	for _, p := range pkts {
+		if p.Type == codec.Message {
+			n++
+		}
+	}
+	return n
 }
 
 // release returns the bytes of message packets to the write buffer bound.

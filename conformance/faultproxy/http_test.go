@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,6 +196,17 @@ func TestHTTPIdleClose(t *testing.T) {
 	post()
 	require.Eventually(t, func() bool { return p.Open() == 0 }, 3*time.Second, 5*time.Millisecond,
 		"the target's idle close reaches the client")
+	// The client's transport notices the close on its own goroutine: the
+	// next POST must find the pooled connection gone, not dead.
+	require.Eventually(t, func() bool { return !hasPersistConn() }, 3*time.Second, 5*time.Millisecond,
+		"the client dropped the closed connection")
 	post()
 	require.Equal(t, 2, p.Accepted())
+}
+
+// hasPersistConn reports whether a kept-alive net/http client connection
+// is live in the process.
+func hasPersistConn() bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "net/http.(*persistConn).readLoop")
 }
