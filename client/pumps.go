@@ -13,13 +13,14 @@ import (
 // tport is one transport instance of the session and its pumps. Only the
 // loop reads or writes its fields after creation.
 type tport struct {
-	name   string
-	polled bool
-	t      transports.Transport
-	ctx    context.Context
-	cancel context.CancelFunc
-	poll   chan struct{}
-	closed bool
+	name     string
+	polled   bool
+	t        transports.Transport
+	ctx      context.Context
+	cancel   context.CancelFunc
+	poll     chan struct{}
+	closed   bool
+	writeErr error // a failed write on a streaming transport, awaiting the reader's report
 }
 
 type itemKind uint8
@@ -35,11 +36,12 @@ const (
 // turns it into an fsm input for the role the transport has now, and drops
 // it if the transport is no longer the session's.
 type item struct {
-	tp   *tport
-	kind itemKind
-	t    transports.Transport // itemOpened
-	pkts []codec.Packet
-	err  error
+	tp    *tport
+	kind  itemKind
+	write bool                 // itemFailed: a write failed
+	t     transports.Transport // itemOpened
+	pkts  []codec.Packet
+	err   error
 }
 
 func (s *session) deliver(it item) bool {
@@ -115,7 +117,12 @@ func (s *session) readPump(tp *tport) {
 func (s *session) writeOnce(tp *tport, pkts []codec.Packet) {
 	defer s.pumps.Done()
 	if err := tp.t.Write(tp.ctx, pkts); err != nil {
-		s.deliver(item{tp: tp, kind: itemFailed, err: err})
+		if !tp.polled {
+			// The connection is gone: closing it makes the reader report
+			// too, and its report tells a server's close from a break.
+			_ = tp.t.Close(canceled)
+		}
+		s.deliver(item{tp: tp, kind: itemFailed, write: true, err: err})
 		return
 	}
 	s.deliver(item{tp: tp, kind: itemWrote})
@@ -197,6 +204,13 @@ func (s *session) handle(it item) bool {
 	case itemWrote:
 		return s.step(fsm.Wrote{Role: role})
 	default:
+		if it.write && !it.tp.polled {
+			// A server that closes a WebSocket can make a write fail before
+			// the reader reads its close: the reader, which reports next
+			// (the write closed the connection), decides.
+			it.tp.writeErr = it.err
+			return false
+		}
 		var ce *codec.Error
 		if errors.Is(it.err, transports.ErrPeerClosed) {
 			return s.step(fsm.Closed{Role: role, Err: it.err})
@@ -204,6 +218,10 @@ func (s *session) handle(it item) bool {
 		if errors.As(it.err, &ce) {
 			return s.step(fsm.Malformed{Role: role, Err: it.err})
 		}
-		return s.step(fsm.Failed{Role: role, Err: it.err})
+		err := it.err
+		if it.tp.writeErr != nil {
+			err = it.tp.writeErr // the cause, not the close it made
+		}
+		return s.step(fsm.Failed{Role: role, Err: err})
 	}
 }
