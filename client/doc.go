@@ -50,7 +50,13 @@
 // [Client.OnReconnectFailed]. They run one at a time, in the order of
 // the events, on a goroutine of the connection and never on its run loop,
 // so a handler may call Send, Disconnect, Abort or even Connect; it must
-// not call Wait, which would wait for the handler itself.
+// not call Wait, which would wait for the handler itself. A handler that
+// blocks delays the handlers after it, not the session: heartbeats go on.
+// Once 1,024 handler calls wait, though, the client stops reading from
+// the server until they drain to half that (so memory does not grow with
+// a slow handler); a handler blocked that long, past the server's
+// pingInterval + pingTimeout, ends the session with
+// [ReasonPingTimeout].
 //
 // # Deployment options
 //
