@@ -25,7 +25,11 @@ func (StdJSON) Unmarshal(data []byte, v any) error { return json.Unmarshal(data,
 
 // Message is a message received from the server.
 type Message struct {
-	// Data is the message's payload; the handler may keep it.
+	// Data is the message's payload; the handler may keep it, and the
+	// client never writes to it again. Small messages received over
+	// WebSocket share a block of up to 32 KiB with their neighbours, so
+	// keeping one keeps that block alive: copy Data to keep a few bytes
+	// of many messages for long.
 	Data []byte
 	// Binary is true for binary messages, false for text.
 	Binary bool
