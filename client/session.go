@@ -205,6 +205,18 @@ func (s *session) loop(in fsm.Connect) {
 		return
 	}
 	for {
+		// Reports that are already queued are taken without the full
+		// select, which costs more than the report's handling; a bounded
+		// number, so that commands and timers still get their turn.
+		for range inputBurst {
+			it, ok := s.nextInput()
+			if !ok {
+				break
+			}
+			if s.handle(it) {
+				return
+			}
+		}
 		var timerC [numTimers]<-chan time.Time
 		for i, t := range s.timers {
 			if t != nil {
@@ -231,6 +243,20 @@ func (s *session) loop(in fsm.Connect) {
 		if done {
 			return
 		}
+	}
+}
+
+// inputBurst bounds the queued reports the loop takes between two looks
+// at its commands and timers.
+const inputBurst = 16
+
+// nextInput returns a queued transport report, if there is one.
+func (s *session) nextInput() (item, bool) {
+	select {
+	case it := <-s.inputs:
+		return it, true
+	default:
+		return item{}, false
 	}
 }
 
