@@ -106,6 +106,11 @@ func corkingClient(hc *http.Client) *http.Client {
 		return c.(*http.Client)
 	}
 	c := makeCorking(hc)
+	if c == hc {
+		// Nothing to cache (and caching hc under its own weak key would
+		// keep it alive for ever).
+		return hc
+	}
 	if prev, loaded := corkers.LoadOrStore(key, c); loaded {
 		return prev.(*http.Client)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"weak"
 
 	"github.com/stretchr/testify/require"
 )
@@ -89,4 +90,41 @@ func TestCorkingClientDropped(t *testing.T) {
 		runtime.Gosched()
 	}
 	require.LessOrEqual(t, count(), before, "entries of collected clients are removed")
+}
+
+// TestCorkingClientKeepsNothingAlive: a client whose transport corks
+// itself (EnableCorking) is used as it is, and nothing the cache holds
+// keeps it, or a client given a clone, from being collected.
+func TestCorkingClientKeepsNothingAlive(t *testing.T) {
+	var refs []weak.Pointer[http.Client]
+	func() {
+		for i := range 20 {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			if i%2 == 0 {
+				EnableCorking(tr)
+			}
+			hc := &http.Client{Transport: tr}
+			c := corkingClient(hc)
+			if i%2 == 0 {
+				require.Same(t, hc, c, "a corking transport is used as it is")
+			} else {
+				require.NotSame(t, hc, c)
+			}
+			refs = append(refs, weak.Make(hc))
+		}
+	}()
+	live := func() int {
+		n := 0
+		for _, r := range refs {
+			if r.Value() != nil {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 0; i < 100 && live() > 0; i++ {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	require.Zero(t, live(), "clients kept alive by the corking cache")
 }
