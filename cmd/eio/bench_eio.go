@@ -30,7 +30,7 @@ func (t countingWS) Write(ctx context.Context, pkts []codec.Packet) error {
 	return t.Transport.Write(ctx, pkts)
 }
 
-// SetSession passes the handshake on (the read limit follows maxPayload).
+// SetSession passes the handshake on to a transport that wants it.
 func (t countingWS) SetSession(hs codec.Handshake) {
 	if sa, ok := t.Transport.(transports.SessionAware); ok {
 		sa.SetSession(hs)
