@@ -1,11 +1,8 @@
 package client_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,21 +11,6 @@ import (
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/conformance/peer"
 )
-
-// inCounter is a slog.Handler counting the packets the run loop reads
-// (its Debug record "eio: packet in"), which it logs whatever the
-// handlers do.
-type inCounter struct{ n atomic.Int64 }
-
-func (c *inCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (c *inCounter) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c *inCounter) WithGroup(string) slog.Handler            { return c }
-func (c *inCounter) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "eio: packet in" {
-		c.n.Add(1)
-	}
-	return nil
-}
 
 // TestNodeBlockedHandlerBacklog blocks the message handler while the
 // server sends 5,000 messages: the client stops reading once 1,024 handler
@@ -43,8 +25,8 @@ func TestNodeBlockedHandlerBacklog(t *testing.T) {
 	p := peer.Start(t, peer.Node6, peer.Options{})
 	for _, mode := range []string{"websocket", "polling"} {
 		t.Run(mode, func(t *testing.T) {
-			reads := &inCounter{}
-			c := client.New(&client.Options{Logger: slog.New(reads)})
+			logs := &logCounter{}
+			c := client.New(&client.Options{Logger: logs.logger()})
 			blocked, release := make(chan struct{}), make(chan struct{})
 			var once sync.Once
 			unblock := func() { once.Do(func() { close(release) }) }
@@ -66,7 +48,7 @@ func TestNodeBlockedHandlerBacklog(t *testing.T) {
 			// Reading stops: the count settles.
 			var last int64 = -1
 			require.Eventually(t, func() bool {
-				n := reads.n.Load()
+				n := logs.in.Load()
 				settled := n == last && n > 1024
 				last = n
 				return settled
@@ -76,7 +58,7 @@ func TestNodeBlockedHandlerBacklog(t *testing.T) {
 				require.LessOrEqual(t, last, int64(1024+16+3), "packets read while blocked")
 			}
 			require.NoError(t, c.Send("cmd:burst:10"))
-			require.Never(t, func() bool { return reads.n.Load() > last }, time.Second, 50*time.Millisecond,
+			require.Never(t, func() bool { return logs.in.Load() > last }, time.Second, 50*time.Millisecond,
 				"more is read while the handler blocks")
 
 			unblock()

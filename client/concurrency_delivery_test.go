@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,20 +106,7 @@ func TestNodeDisconnectDelivers(t *testing.T) {
 			rec := record(c)
 			connectMode(t, c, rec, p.URL, mode.name, nil)
 			sid := c.SID()
-			var wg sync.WaitGroup
-			for g := range senders {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range each {
-						if err := c.Send(fmt.Sprintf("seq:g%d:%d", g, i)); err != nil {
-							t.Errorf("send: %v", err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			sendSequences(t, c, senders, each)
 			require.NoError(t, c.Disconnect(testCtx(t, 10*time.Second)))
 			require.Equal(t, client.ReasonClientDisconnect, rec.disconnected(t, time.Second))
 			require.Zero(t, logs.notSent.Load())

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,20 +92,7 @@ func TestNodeHandlersRaceCallers(t *testing.T) {
 			})
 			connectMode(t, c, rec, p.URL, mode.name, nil)
 			require.NoError(t, c.Send("chain:0"))
-			var wg sync.WaitGroup
-			for g := range senders {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range each {
-						if err := c.Send(fmt.Sprintf("seq:g%d:%d", g, i)); err != nil {
-							t.Errorf("send: %v", err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			sendSequences(t, c, senders, each)
 			for want := range links + 1 {
 				require.Equal(t, want, within(t, chain, 10*time.Second, "the chain"), mode.name)
 			}

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 type logCounter struct {
 	notSent atomic.Int64 // sum of "count" of "eio: messages not sent"
 	pingsIn atomic.Int64 // inbound ping packets
+	in      atomic.Int64 // inbound packets of any type
 	mu      sync.Mutex
 	errs    []string // the "error" of each "eio: messages not sent"
 }
@@ -50,6 +52,7 @@ func (l *logCounter) Handle(_ context.Context, r slog.Record) error {
 			return true
 		})
 	case "eio: packet in":
+		l.in.Add(1)
 		r.Attrs(func(a slog.Attr) bool {
 			if a.Key == "packet" && (a.Value.String() == "ping" || strings.HasPrefix(a.Value.String(), "ping ")) {
 				l.pingsIn.Add(1)
@@ -118,4 +121,25 @@ func serverStats(t *testing.T, c *client.Client, replies <-chan peer.SeqStats) p
 	t.Helper()
 	require.NoError(t, c.Send("cmd:stats"))
 	return within(t, replies, 15*time.Second, "stats from the peer")
+}
+
+// sendSequences sends "seq:g<g>:<i>" for i below each from senders
+// goroutines at once (the peer checks each g's order), and returns when
+// they are done; a refused Send fails the test.
+func sendSequences(t *testing.T, c *client.Client, senders, each int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := c.Send(fmt.Sprintf("seq:g%d:%d", g, i)); err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

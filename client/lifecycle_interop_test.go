@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -102,20 +101,7 @@ func TestNodeUpgradeLosesNothing(t *testing.T) {
 			})
 			require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, nil))
 			require.Equal(t, "polling", c.Transport(), "the sends start before the switch")
-			var wg sync.WaitGroup
-			for g := range senders {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range total / senders {
-						if err := c.Send(fmt.Sprintf("seq:g%d:%d", g, i)); err != nil {
-							t.Errorf("send: %v", err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			sendSequences(t, c, senders, total/senders)
 			require.Equal(t, "websocket", rec.upgraded(t, 10*time.Second))
 			require.NoError(t, c.Send("cmd:stats"))
 			var st peerStats
