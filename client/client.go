@@ -83,7 +83,8 @@ const DefaultPath = "/engine.io/"
 // before any request; a failed attempt matches [ErrConnect] and is a
 // [*ConnectError] carrying the cause. ctx bounds the connection attempt
 // only, not the session: when it ends first, the error matches ctx's
-// error (context.DeadlineExceeded for a deadline). The session then runs
+// error (context.DeadlineExceeded for a deadline); when Disconnect or
+// Abort stops the attempt, it matches context.Canceled. The session then runs
 // in the background until the server or the client ends it; see
 // [Client.Wait]. Connect returns [ErrAlreadyConnected] while the client
 // has a connection.

@@ -152,6 +152,11 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 	}
 	if err != nil {
 		<-s.loopDone
+		if errors.Is(err, fsm.ErrAborted) && cn.stopCtx.Err() != nil {
+			// Disconnect or Abort stopped the attempt: the same cause
+			// whether the machine or the attempt's context saw it first.
+			return context.Canceled
+		}
 		return err
 	}
 	// A Disconnect that came while the attempt ran may have missed it.
