@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eio-go/eio/client"
 	"github.com/eio-go/eio/conformance/peer"
+	"github.com/eio-go/eio/fsm"
 )
 
 // TestNodeTransportDeathAccounting cuts every connection of a session (a
@@ -47,6 +50,16 @@ func TestNodeTransportDeathAccounting(t *testing.T) {
 			c := client.New(&client.Options{Logger: logs.logger(), HTTPClient: &http.Client{Transport: tr}})
 			rec := record(c)
 			handed := countHanded(c)
+			var failedMu sync.Mutex
+			var failed []string
+			c.OnSendFailed(func(msgs []client.Message, err error) {
+				assert.ErrorIs(t, err, fsm.ErrClosed) // not require: a handler's goroutine
+				failedMu.Lock()
+				defer failedMu.Unlock()
+				for _, m := range msgs {
+					failed = append(failed, m.Text())
+				}
+			})
 			connectMode(t, c, rec, p.URL, mode.name, nil)
 			sid := c.SID()
 
@@ -77,6 +90,14 @@ func TestNodeTransportDeathAccounting(t *testing.T) {
 			t.Logf("accepted %d: handed %d (received %d, unknown %d), logged as not sent %d; server: %s",
 				n, sent, got.Received, sent-got.Received, notSent, closed.Reason)
 			require.Equal(t, n, sent+notSent, "every accepted message is either handed or logged as not sent")
+			// OnSendFailed names them: the tail after the handed ones, in order.
+			var want []string
+			for i := sent; i < n; i++ {
+				want = append(want, fmt.Sprint("seq:a:", i))
+			}
+			failedMu.Lock()
+			require.Equal(t, want, failed, "the messages reported to OnSendFailed")
+			failedMu.Unlock()
 			require.Zero(t, got.Duplicates)
 			require.Zero(t, got.OutOfOrder)
 			require.Zero(t, got.Malformed)

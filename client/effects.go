@@ -118,9 +118,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 		})
 	case fsm.SendFailed:
 		s.release(e.Packets)
-		if n := messages(e.Packets); n > 0 && s.log != nil {
-			s.log.Warn("eio: messages not sent", "count", n, "error", e.Err)
-		}
+		s.notSent(e.Packets, e.Err)
 	case fsm.Finished:
 		s.finished(e)
 		return true
@@ -173,6 +171,32 @@ func messages(pkts []codec.Packet) int {
 		}
 	}
 	return n
+}
+
+// notSent reports the message packets of pkts as never to be sent: in
+// the log and to the send-failed handlers.
+func (s *session) notSent(pkts []codec.Packet, err error) {
+	n := messages(pkts)
+	if n == 0 {
+		return
+	}
+	if s.log != nil {
+		s.log.Warn("eio: messages not sent", "count", n, "error", err)
+	}
+	if !has(&s.c.h, &s.c.h.sendFailed) {
+		return
+	}
+	msgs := make([]Message, 0, n)
+	for _, p := range pkts {
+		if p.Type == codec.Message {
+			msgs = append(msgs, Message{Data: p.Data, Binary: p.Binary})
+		}
+	}
+	s.post(func() {
+		for _, f := range snapshot(&s.c.h, &s.c.h.sendFailed) {
+			f(msgs, err)
+		}
+	})
 }
 
 // release returns the bytes of message packets to the write buffer bound.

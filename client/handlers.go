@@ -25,6 +25,7 @@ type handlers struct {
 	reconnecting    []func(int, time.Duration)
 	reconnected     []func(int, ConnectInfo)
 	reconnectFailed []func(int, error)
+	sendFailed      []func([]Message, error)
 }
 
 func add[F any](h *handlers, list *[]F, f F) {
@@ -79,6 +80,18 @@ func (c *Client) OnPing(f func()) { add(&c.h, &c.h.ping, f) }
 // included. The handler must not modify p.Data.
 func (c *Client) OnPacket(f func(dir Direction, transport string, p codec.Packet)) {
 	add(&c.h, &c.h.packet, f)
+}
+
+// OnSendFailed registers a handler called with messages that Send
+// accepted but the client will never hand to a transport, in the order
+// they were sent, and why: the session ended first (fsm.ErrClosed), or a
+// message turned out too large for a polling payload. Engine.IO has no
+// acknowledgements: a message handed to a transport whose connection then
+// died is not reported (see docs/reliability.md). The same messages are
+// logged as "eio: messages not sent". A report for a session's end may
+// come before or after its disconnect handler.
+func (c *Client) OnSendFailed(f func(msgs []Message, err error)) {
+	add(&c.h, &c.h.sendFailed, f)
 }
 
 // OnReconnecting registers a handler called before each reconnection

@@ -23,7 +23,8 @@ func (StdJSON) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
 // Unmarshal calls json.Unmarshal.
 func (StdJSON) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
-// Message is a message received from the server.
+// Message is a message received from the server, or one that Send
+// accepted and will never send (see [Client.OnSendFailed]).
 type Message struct {
 	// Data is the message's payload; the handler may keep it, and the
 	// client never writes to it again. Small messages received over

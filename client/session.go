@@ -317,14 +317,12 @@ func (s *session) finish() {
 	s.mu.Lock()
 	s.endFlag = true
 	s.closing = true
-	unsent := len(s.outbox)
+	unsent := s.outbox
 	s.outbox = nil
 	s.mu.Unlock()
-	if unsent > 0 && s.log != nil {
-		// Accepted by Send as the session ended, like the machine's own
-		// buffer when it reports SendFailed.
-		s.log.Warn("eio: messages not sent", "count", unsent, "error", fsm.ErrClosed)
-	}
+	// Accepted by Send as the session ended, like the machine's own
+	// buffer when it reports SendFailed.
+	s.notSent(unsent, fsm.ErrClosed)
 	if !s.connectSet {
 		s.connectRes <- fsm.ErrAborted
 	}
