@@ -161,36 +161,20 @@ func (s *session) tracePackets(dir Direction, transport string, pkts []codec.Pac
 	})
 }
 
-// messages counts the message packets of pkts (not pongs and other
-// control packets).
-func messages(pkts []codec.Packet) int {
-	n := 0
-	for _, p := range pkts {
-		if p.Type == codec.Message {
-			n++
-		}
-	}
-	return n
-}
-
 // notSent reports the message packets of pkts as never to be sent: in
 // the log and to the send-failed handlers.
 func (s *session) notSent(pkts []codec.Packet, err error) {
-	n := messages(pkts)
-	if n == 0 {
-		return
-	}
-	if s.log != nil {
-		s.log.Warn("eio: messages not sent", "count", n, "error", err)
-	}
-	if !has(&s.c.h, &s.c.h.sendFailed) {
-		return
-	}
-	msgs := make([]Message, 0, n)
+	var msgs []Message
 	for _, p := range pkts {
 		if p.Type == codec.Message {
 			msgs = append(msgs, Message{Data: p.Data, Binary: p.Binary})
 		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if s.log != nil {
+		s.log.Warn("eio: messages not sent", "count", len(msgs), "error", err)
 	}
 	s.post(func() {
 		for _, f := range snapshot(&s.c.h, &s.c.h.sendFailed) {

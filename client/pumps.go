@@ -165,11 +165,8 @@ func (s *session) closeTimeout() time.Duration {
 	if d := s.c.opts.CloseTimeout; d > 0 {
 		return d
 	}
-	return defaultCloseTimeout
+	return fsm.DefaultCloseTimeout
 }
-
-// defaultCloseTimeout is CloseTimeout's default, as the machine's.
-const defaultCloseTimeout = 5 * time.Second
 
 // roleOf returns the role tp has now, or false when it is not the
 // session's any more.

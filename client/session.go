@@ -135,9 +135,6 @@ func (s *session) send(p codec.Packet) error {
 func (s *session) sendCopy(binary bool, text string, data []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || s.endFlag {
-		return ErrClosed
-	}
 	p := codec.Packet{Type: codec.Message, Binary: binary, Data: s.mem.Copy(text, data)}
 	if err := s.queue(p); err != nil {
 		s.mem.Undo(p.Data)

@@ -97,7 +97,8 @@ type Connect struct {
 	// ProbeHold bounds how long polling waits for a probe started right
 	// after the handshake before it polls anyway. Zero means 1 s.
 	ProbeHold time.Duration
-	// CloseTimeout bounds a graceful close. Zero means 5 s.
+	// CloseTimeout bounds a graceful close. Zero means
+	// [DefaultCloseTimeout].
 	CloseTimeout time.Duration
 	// MaxPacketsPerPayload bounds the packets of one polling payload (one
 	// POST); negative means no bound beyond maxPayload. Zero means

@@ -35,6 +35,10 @@ type slot struct {
 	batch []codec.Packet
 }
 
+// DefaultCloseTimeout bounds a graceful close when
+// [Connect].CloseTimeout is zero.
+const DefaultCloseTimeout = 5 * time.Second
+
 // maxKeptBatch bounds the batch a slot keeps for reuse.
 const maxKeptBatch = 64
 
@@ -165,7 +169,7 @@ func (m *Machine) connect(in Connect) {
 		in.ProbeHold = time.Second
 	}
 	if in.CloseTimeout <= 0 {
-		in.CloseTimeout = 5 * time.Second
+		in.CloseTimeout = DefaultCloseTimeout
 	}
 	if !in.Revision.Valid() {
 		in.Revision = codec.V4
