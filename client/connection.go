@@ -146,12 +146,12 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 		case err = <-s.connectRes:
 		default:
 			s.requestDisconnect(true)
-			<-s.loopDone
+			<-s.doneCh
 			return ctx.Err()
 		}
 	}
 	if err != nil {
-		<-s.loopDone
+		<-s.doneCh
 		if errors.Is(err, fsm.ErrAborted) && cn.stopCtx.Err() != nil {
 			// Disconnect or Abort stopped the attempt: the same cause
 			// whether the machine or the attempt's context saw it first.
@@ -167,14 +167,14 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 }
 
 // established makes s, which just completed its handshake, the session the
-// facade shows. It runs on s's loop.
+// facade shows. It runs as s handles its handshake.
 func (cn *connection) established(s *session) {
 	cn.mu.Lock()
 	cn.sess = s
 	cn.mu.Unlock()
 }
 
-// sessionOver runs on s's loop once s has ended and its goroutines are
+// sessionOver runs on s's finish once s has ended and its goroutines are
 // done. An established session's end ends the connection or starts a
 // reconnection; a failed attempt is left to the code that started it.
 func (cn *connection) sessionOver(s *session) {

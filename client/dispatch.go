@@ -9,9 +9,8 @@ import (
 // state changes, traced packets...). Past it the session's reader stops
 // reading until the handlers have caught up with half of it, so a slow
 // handler slows the server down (through TCP or the long-poll) instead of
-// growing memory. What the reader already read when the bound is reached
-// still gets in: the run loop's input queue (16 reads, each one frame or
-// one poll payload).
+// growing memory. What the reader read when the bound was reached (one
+// frame or one poll payload) still gets in.
 const maxBacklog = 1024
 
 // event is one queued handler call: a message for the message handlers
@@ -23,7 +22,7 @@ type event struct {
 
 // dispatcher runs handlers in the order events were queued, one at a
 // time, on a goroutine of its own, so a handler may call Send or
-// Disconnect without blocking the run loop. The goroutine runs while
+// Disconnect without blocking a reader. The goroutine runs while
 // there are events and ends when the queue is empty, so an idle
 // connection keeps none. Two queues take turns, so queuing costs no
 // allocation once they have grown to the usual backlog.

@@ -48,7 +48,7 @@
 // and out, with its [Direction], for debugging), and for reconnection
 // [Client.OnReconnecting], [Client.OnReconnected] and
 // [Client.OnReconnectFailed]. They run one at a time, in the order of
-// the events, on a goroutine of the connection and never on its run loop,
+// the events, on a goroutine of the connection and never on a reader or writer,
 // so a handler may call Send, Disconnect, Abort or even Connect; it must
 // not call Wait, which would wait for the handler itself. A handler that
 // blocks delays the handlers after it, not the session: heartbeats go on.
@@ -122,11 +122,14 @@
 //
 // # Goroutines
 //
-// Each session has one run loop goroutine, the only one that touches its
-// state machine, plus a reader per open transport and a writer while a
-// write is under way; a connection has a handler goroutine while handler
-// calls are queued. An idle WebSocket connection thus keeps two. All of
-// them end when the connection is down: Wait returns after the last one.
+// A session has a reader goroutine per open transport and a writer while
+// a write is under way; a connection has a handler goroutine while
+// handler calls are queued. No goroutine is dedicated to the state
+// machine: the goroutine that brings it an input (Send, a reader, a
+// writer, a timer) takes the session's lock, feeds the machine and
+// carries out what it decided, none of which blocks. An idle WebSocket
+// connection thus keeps one goroutine. All of them end when the
+// connection is down: Wait returns after the last one.
 //
 // The client installs no signal handler (python-engineio's handle_sigint):
 // a program that wants to disconnect on Ctrl-C uses signal.NotifyContext,

@@ -2,15 +2,16 @@ package client
 
 import (
 	"slices"
-	"time"
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
 	"github.com/eio-go/eio/transports"
 )
 
-// step feeds one input to the machine and carries out its effects. It
-// reports whether the session has finished.
+// step feeds one input to the machine and carries out its effects; when
+// the machine finishes, it starts the session's finish. It reports
+// whether the session has finished. Called with mu held, never after the
+// session finished.
 func (s *session) step(in fsm.Input) bool {
 	effects := s.m.Step(in)
 	// A transport closed on the way to a failure is closed at once; one
@@ -34,15 +35,19 @@ func (s *session) step(in fsm.Input) bool {
 			finished = true
 		}
 	}
+	if finished {
+		s.over = true
+		// finish waits for the session's goroutines, which may be
+		// waiting for mu: it cannot run here.
+		go s.finish()
+	}
 	return finished
 }
 
 func (s *session) apply(e fsm.Effect, graceful bool) bool {
 	switch e := e.(type) {
 	case fsm.Transitioned:
-		s.mu.Lock()
 		s.state = e.To
-		s.mu.Unlock()
 		if s.log != nil {
 			s.log.Info("eio: state", "from", string(e.From), "to", string(e.To), "event", string(e.Event))
 		}
@@ -63,7 +68,13 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 		s.write(e)
 	case fsm.Poll:
 		if tp := s.slots[e.Role]; tp != nil {
-			tp.poll <- struct{}{}
+			// The machine never asks for a second poll before the first
+			// one's report, so the token's room is free; were it not, the
+			// poll asked for is already pending.
+			select {
+			case tp.poll <- struct{}{}:
+			default:
+			}
 		}
 	case fsm.Promote:
 		old := s.slots[fsm.Active]
@@ -72,16 +83,9 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 			s.closeTransport(old, true)
 		}
 	case fsm.SetTimer:
-		if t := s.timers[e.Timer]; t != nil {
-			t.Stop()
-		}
-		s.timers[e.Timer] = time.NewTimer(e.After)
-		s.tgen[e.Timer] = e.Gen
+		s.armTimer(e.Timer, e.After, e.Gen)
 	case fsm.StopTimer:
-		if t := s.timers[e.Timer]; t != nil {
-			t.Stop()
-			s.timers[e.Timer] = nil
-		}
+		s.stopTimer(e.Timer)
 	case fsm.Connected:
 		s.connected(e)
 	case fsm.Deliver:
@@ -93,9 +97,7 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 			}
 		})
 	case fsm.Upgraded:
-		s.mu.Lock()
 		s.transport = e.Transport
-		s.mu.Unlock()
 		s.c.remember(s.cn.t.key, e.Transport)
 		if s.log != nil {
 			s.log.Info("eio: upgraded", "transport", e.Transport)
@@ -136,8 +138,16 @@ func (s *session) write(e fsm.Write) {
 		return
 	}
 	s.tracePackets(Outbound, tp.name, e.Packets)
+	if tp.writer {
+		// tp's write goroutine is reporting its last write, the only
+		// time the machine asks for a write while it runs: it goes on
+		// with this one.
+		tp.next = e.Packets
+		return
+	}
+	tp.writer = true
 	s.pumps.Add(1)
-	go s.writeOnce(tp, e.Packets)
+	go s.writes(tp, e.Packets)
 }
 
 // tracePackets logs packets at Debug and hands them to packet handlers.
@@ -194,19 +204,15 @@ func (s *session) release(pkts []codec.Packet) {
 	if n == 0 {
 		return
 	}
-	s.mu.Lock()
 	s.pending -= n
 	if s.pending < 0 {
 		s.pending = 0
 	}
-	s.mu.Unlock()
 }
 
 func (s *session) connected(e fsm.Connected) {
-	s.mu.Lock()
 	s.hs = e.Handshake
 	s.transport = e.Transport
-	s.mu.Unlock()
 	if tp := s.slots[fsm.Active]; tp != nil && tp.t != nil {
 		if sa, ok := tp.t.(transports.SessionAware); ok {
 			sa.SetSession(e.Handshake)
@@ -245,12 +251,10 @@ func (s *session) finished(e fsm.Finished) {
 	// Decided before any handler hears of the end, so that a disconnect
 	// handler calling Connect knows whether a reconnection follows.
 	retry := s.established && s.cn.retries(e.Reason, e.Err)
-	s.mu.Lock()
 	s.reason = e.Reason
 	s.err = e.Err
 	s.retry = retry
 	s.transport = ""
-	s.mu.Unlock()
 	if !e.Connected {
 		if !s.connectSet {
 			s.connectSet = true

@@ -10,7 +10,7 @@ import (
 // handlers holds the registered handlers. Registration may happen before or
 // after Connect, from any goroutine, including from a handler. Handlers
 // run one at a time on a goroutine of the connection, in the order of the
-// events, never on the run loop: a handler may call Send, Disconnect,
+// events, never on a reader or writer: a handler may call Send, Disconnect,
 // Abort or Connect, but must not call Wait.
 type handlers struct {
 	mu              sync.RWMutex

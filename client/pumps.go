@@ -10,8 +10,8 @@ import (
 	"github.com/eio-go/eio/transports"
 )
 
-// tport is one transport instance of the session and its pumps. Only the
-// loop reads or writes its fields after creation.
+// tport is one transport instance of the session and its pumps. Its
+// fields are guarded by the session's mu after creation.
 type tport struct {
 	name     string
 	polled   bool
@@ -21,6 +21,9 @@ type tport struct {
 	poll     chan struct{}
 	closed   bool
 	writeErr error // a failed write on a streaming transport, awaiting the reader's report
+
+	writer bool           // a write goroutine runs (see session.writes)
+	next   []codec.Packet // the write it goes on with
 }
 
 type itemKind uint8
@@ -32,9 +35,9 @@ const (
 	itemFailed
 )
 
-// item is a report from a transport's goroutines to the loop. The loop
-// turns it into an fsm input for the role the transport has now, and drops
-// it if the transport is no longer the session's.
+// item is a report from a transport's goroutines. The session turns it
+// into an fsm input for the role the transport has now, and drops it if
+// the transport is no longer the session's.
 type item struct {
 	tp    *tport
 	kind  itemKind
@@ -44,13 +47,19 @@ type item struct {
 	err   error
 }
 
-func (s *session) deliver(it item) bool {
-	select {
-	case s.inputs <- it:
-		return true
-	case <-s.ctx.Done():
+// report hands it to the machine. It reports false when the session is
+// over, or ended with it.
+func (s *session) report(it item) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.over {
+		if it.kind == itemOpened {
+			s.closes.Add(1)
+			go func() { defer s.closes.Done(); _ = it.t.Close(canceled) }()
+		}
 		return false
 	}
+	return !s.handle(it)
 }
 
 // openTransport starts opening a transport in a role.
@@ -61,26 +70,22 @@ func (s *session) openTransport(role fsm.Role, name, sid string) {
 	s.slots[role] = tp
 	cfg := s.base
 	cfg.SID = sid
-	s.mu.Lock()
 	cfg.MaxPayload = s.hs.MaxPayload
-	s.mu.Unlock()
 	s.pumps.Add(1)
 	go func() {
 		defer s.pumps.Done()
 		t, err := reg.Open(tp.ctx, cfg)
 		if err != nil {
-			s.deliver(item{tp: tp, kind: itemFailed, err: err})
+			s.report(item{tp: tp, kind: itemFailed, err: err})
 			return
 		}
-		if !s.deliver(item{tp: tp, kind: itemOpened, t: t}) {
-			_ = t.Close(canceled)
-		}
+		s.report(item{tp: tp, kind: itemOpened, t: t})
 	}()
 }
 
 // startPumps starts the reader goroutine of an open transport. Writes get
-// a goroutine each (see writeOnce), so an idle connection keeps none for
-// writing.
+// a goroutine while there is something to write (see writes), so an idle
+// connection keeps none for writing.
 func (s *session) startPumps(tp *tport) {
 	s.pumps.Add(1)
 	go s.readPump(tp)
@@ -96,36 +101,57 @@ func (s *session) readPump(tp *tport) {
 				return
 			}
 		}
-		// Checked after the poll was asked for, when the loop has queued
-		// the handler calls of the last read.
+		// The handler calls of the last read are queued by now.
 		if !s.cn.disp.waitRoom(tp.ctx) {
 			return
 		}
 		pkts, err := tp.t.Read(tp.ctx)
 		if err != nil {
-			s.deliver(item{tp: tp, kind: itemFailed, err: err})
+			s.report(item{tp: tp, kind: itemFailed, err: err})
 			return
 		}
-		if !s.deliver(item{tp: tp, kind: itemReceived, pkts: pkts}) {
+		if !s.report(item{tp: tp, kind: itemReceived, pkts: pkts}) {
 			return
 		}
 	}
 }
 
-// writeOnce carries out one write; the machine never has two outstanding
-// on a transport, so writes stay in order.
-func (s *session) writeOnce(tp *tport, pkts []codec.Packet) {
+// writes carries out pkts' write on tp, reports it, and goes on with the
+// write the machine asks for in answer, until it asks for none. The
+// machine never has two writes outstanding on a transport, so writes stay
+// in order.
+func (s *session) writes(tp *tport, pkts []codec.Packet) {
 	defer s.pumps.Done()
-	if err := tp.t.Write(tp.ctx, pkts); err != nil {
-		if !tp.polled {
-			// The connection is gone: closing it makes the reader report
-			// too, and its report tells a server's close from a break.
-			_ = tp.t.Close(canceled)
+	for pkts != nil {
+		it := item{tp: tp, kind: itemWrote}
+		if err := tp.t.Write(tp.ctx, pkts); err != nil {
+			if !tp.polled {
+				// The connection is gone: closing it makes the reader report
+				// too, and its report tells a server's close from a break.
+				_ = tp.t.Close(canceled)
+			}
+			it = item{tp: tp, kind: itemFailed, write: true, err: err}
 		}
-		s.deliver(item{tp: tp, kind: itemFailed, write: true, err: err})
-		return
+		pkts = s.reportWrite(it)
 	}
-	s.deliver(item{tp: tp, kind: itemWrote})
+}
+
+// reportWrite reports a write's end and returns the next write of the
+// same goroutine, if the machine asked for one.
+func (s *session) reportWrite(it item) []codec.Packet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tp := it.tp
+	if !s.over {
+		s.handle(it)
+	}
+	next := tp.next
+	tp.next = nil
+	if next == nil || s.over {
+		tp.writer = false
+		return nil
+	}
+	return next
 }
 
 // canceled is an already-cancelled context, for closing at once.
@@ -180,7 +206,8 @@ func (s *session) roleOf(tp *tport) (fsm.Role, bool) {
 	return 0, false
 }
 
-// handle turns a transport report into a machine input.
+// handle turns a transport report into a machine input. Called with mu
+// held.
 func (s *session) handle(it item) bool {
 	role, ok := s.roleOf(it.tp)
 	if !ok || it.tp.closed {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/eio-go/eio/codec"
@@ -21,59 +20,61 @@ const packetOverhead = 64
 // bufferedSize is what p counts against MaxBufferedBytes.
 func bufferedSize(p codec.Packet) int64 { return int64(len(p.Data)) + packetOverhead }
 
-// inputQueue is the room for transport reports waiting for the loop.
-const inputQueue = 16
-
-// maxKeptOutbox bounds the outbox capacity kept for reuse.
-const maxKeptOutbox = 256
-
-// numTimers is the number of fsm timers, for the loop's timer table.
+// numTimers is the number of fsm timers, for the session's timer table.
 const numTimers = int(fsm.TimerClose) + 1
 
-// session is one session's runtime: the run loop that owns the machine
-// and the transports' pumps. Its handler calls go to its connection's
-// dispatcher.
+// session is one session's runtime: the machine, the transports' pumps
+// and the timers. No goroutine is dedicated to the machine. Whichever
+// goroutine has something for it (a Send or Disconnect from the
+// application, a transport's reader or writer with a report, a timer's
+// function) takes mu, feeds the machine one input and carries out the
+// effects before it lets go. The effects never block (writes, opens and
+// closes get goroutines of their own, handler calls go to the
+// connection's dispatcher), so mu is held for a step only; inputs are
+// handled one at a time, in the order their goroutines took mu. An idle
+// connection keeps one goroutine (its reader), and a message crosses no
+// goroutine on its way between the application and a transport beyond
+// the write's.
 type session struct {
 	c       *Client
 	cn      *connection
 	attempt int // reconnection attempt that made it, 0 for Connect
-	m       *fsm.Machine
 	regs    map[string]transports.Registration
 	base    transports.Config
 	log     *slog.Logger
 
-	ctx    context.Context // ends after the loop and the transports' closes
+	ctx    context.Context // ends after the transports' closes
 	cancel context.CancelFunc
-	inputs chan item
+	pumps  sync.WaitGroup // pumps, writes and opens
+	closes sync.WaitGroup // transport closes
+	fires  sync.WaitGroup // timer functions armed and not stopped
+
+	// mu guards the machine and everything below; it is held while an
+	// input is handled.
+	mu     sync.Mutex
+	m      *fsm.Machine
+	over   bool      // the machine finished: no more inputs
 	slots  [2]*tport // by fsm.Role
 	timers [numTimers]*time.Timer
 	tgen   [numTimers]uint64
-	pumps  sync.WaitGroup // pumps and opens
-	closes sync.WaitGroup // transport closes
 
-	// Shared with the facade, under mu.
-	mu        sync.Mutex
 	state     fsm.State
 	closing   bool
 	hs        codec.Handshake
 	transport string
-	outbox    []codec.Packet
-	spare     []codec.Packet // the outbox's other half, see commands
-	mem       arena.Arena    // the data of messages copied by sendCopy
+	one       [1]codec.Packet // the packet of a Send input
+	mem       arena.Arena     // the data of messages copied by sendCopy
 	endFlag   bool
 	reason    Reason
 	err       error
 	retry     bool // a reconnection follows the end
 
-	pending int64 // message bytes accepted and not yet handed to a transport (under mu)
-	abort   atomic.Bool
-	close   atomic.Bool
-	wake    chan struct{}
+	pending int64 // message bytes accepted and not yet handed to a transport
 
 	connectRes  chan error
 	connectSet  bool
-	established bool // handshake done; only the loop reads or writes it
-	loopDone    chan struct{}
+	established bool          // handshake done
+	doneCh      chan struct{} // closed once the session and its goroutines are done
 }
 
 func newSession(cn *connection, regs map[string]transports.Registration, base transports.Config, attempt int) *session {
@@ -86,17 +87,20 @@ func newSession(cn *connection, regs map[string]transports.Registration, base tr
 		regs:       regs,
 		base:       base,
 		log:        c.opts.Logger,
-		inputs:     make(chan item, inputQueue),
 		state:      fsm.Disconnected,
-		wake:       make(chan struct{}, 1),
 		connectRes: make(chan error, 1),
-		loopDone:   make(chan struct{}),
+		doneCh:     make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
 
-func (s *session) start(in fsm.Connect) { go s.loop(in) }
+// start feeds the machine its Connect input.
+func (s *session) start(in fsm.Connect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.step(in)
+}
 
 func (s *session) transportName() string {
 	s.mu.Lock()
@@ -114,13 +118,6 @@ func (s *session) currentState() fsm.State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state
-}
-
-func (s *session) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
 }
 
 // send queues a message packet whose data the session may keep.
@@ -144,7 +141,7 @@ func (s *session) sendCopy(binary bool, text string, data []byte) error {
 }
 
 // queue checks p against the session's state and bounds and hands it to
-// the run loop. Called with mu held.
+// the machine. Called with mu held.
 func (s *session) queue(p codec.Packet) error {
 	switch {
 	case s.closing || s.endFlag:
@@ -162,8 +159,10 @@ func (s *session) queue(p codec.Packet) error {
 		return ErrBufferFull
 	}
 	s.pending += size
-	s.outbox = append(s.outbox, p)
-	s.poke()
+	// The machine copies the packet into its buffer.
+	s.one[0] = p
+	s.step(fsm.Send{Packets: s.one[:]})
+	s.one[0] = codec.Packet{}
 	return nil
 }
 
@@ -182,147 +181,80 @@ func (s *session) encodedLen(p codec.Packet) int {
 	return codec.PayloadPacketLen(s.base.Revision, p, true)
 }
 
-// requestDisconnect asks the loop to end the session.
+// requestDisconnect ends the session: gracefully (after the messages
+// accepted before it) or, with abort, at once.
 func (s *session) requestDisconnect(abort bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.closing = true
-	if abort {
-		s.abort.Store(true)
-	} else {
-		s.close.Store(true)
+	if !s.over {
+		s.step(fsm.Disconnect{Abort: abort})
 	}
-	s.mu.Unlock()
-	s.poke()
 }
 
-// loop is the one goroutine that touches the machine.
-func (s *session) loop(in fsm.Connect) {
-	defer s.finish()
-	if s.step(in) {
+// fire handles timer t's fire, armed with generation gen.
+func (s *session) fire(t fsm.Timer, gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.over {
 		return
 	}
-	for {
-		// Reports that are already queued are taken without the full
-		// select, which costs more than the report's handling; a bounded
-		// number, so that commands and timers still get their turn.
-		for range inputBurst {
-			it, ok := s.nextInput()
-			if !ok {
-				break
-			}
-			if s.handle(it) {
-				return
-			}
+	if s.tgen[t] == gen {
+		s.timers[t] = nil
+	}
+	s.step(fsm.TimerFired{Timer: t, Gen: gen})
+}
+
+// armTimer arms timer t to fire after d with generation gen, replacing
+// an earlier arming. Called with mu held.
+func (s *session) armTimer(t fsm.Timer, d time.Duration, gen uint64) {
+	s.stopTimer(t)
+	s.tgen[t] = gen
+	s.fires.Add(1)
+	s.timers[t] = time.AfterFunc(d, func() {
+		defer s.fires.Done()
+		s.fire(t, gen)
+	})
+}
+
+// stopTimer disarms timer t. Called with mu held.
+func (s *session) stopTimer(t fsm.Timer) {
+	if tm := s.timers[t]; tm != nil {
+		if tm.Stop() {
+			s.fires.Done() // its function will not run
 		}
-		var timerC [numTimers]<-chan time.Time
-		for i, t := range s.timers {
-			if t != nil {
-				timerC[i] = t.C
-			}
-		}
-		var done bool
-		select {
-		case it := <-s.inputs:
-			done = s.handle(it)
-		case <-s.wake:
-			done = s.commands()
-		case <-timerC[fsm.TimerHeartbeat]:
-			done = s.fire(fsm.TimerHeartbeat)
-		case <-timerC[fsm.TimerPong]:
-			done = s.fire(fsm.TimerPong)
-		case <-timerC[fsm.TimerProbe]:
-			done = s.fire(fsm.TimerProbe)
-		case <-timerC[fsm.TimerProbeHold]:
-			done = s.fire(fsm.TimerProbeHold)
-		case <-timerC[fsm.TimerClose]:
-			done = s.fire(fsm.TimerClose)
-		}
-		if done {
-			return
-		}
+		s.timers[t] = nil
 	}
 }
 
-// inputBurst bounds the queued reports the loop takes between two looks
-// at its commands and timers.
-const inputBurst = 16
-
-// nextInput returns a queued transport report, if there is one.
-func (s *session) nextInput() (item, bool) {
-	select {
-	case it := <-s.inputs:
-		return it, true
-	default:
-		return item{}, false
-	}
-}
-
-func (s *session) fire(t fsm.Timer) bool {
-	s.timers[t] = nil
-	return s.step(fsm.TimerFired{Timer: t, Gen: s.tgen[t]})
-}
-
-// commands feeds queued sends, then disconnect requests, to the machine:
-// a message accepted by Send before Disconnect is written before the close.
-// The outbox and the requests are taken together under mu, which Send and
-// requestDisconnect hold too, so a request comes after every message
-// accepted before it.
-func (s *session) commands() bool {
-	s.mu.Lock()
-	out := s.outbox
-	s.outbox, s.spare = s.spare, nil
-	abort := s.abort.Load()
-	closeReq := s.close.Swap(false)
-	s.mu.Unlock()
-	if len(out) > 0 && s.step(fsm.Send{Packets: out}) {
-		return true
-	}
-	// The machine copied the packets: the slice is the next spare.
-	clear(out)
-	if cap(out) <= maxKeptOutbox {
-		s.mu.Lock()
-		s.spare = out[:0]
-		s.mu.Unlock()
-	}
-	if abort {
-		return s.step(fsm.Disconnect{Abort: true})
-	}
-	if closeReq {
-		return s.step(fsm.Disconnect{})
-	}
-	return false
-}
-
-// finish runs when the loop ends: it closes what is left, waits for every
-// goroutine of the session, then tells the connection.
+// finish runs on a goroutine of its own once the machine has finished: it
+// closes what is left, waits for every goroutine of the session, then
+// tells the connection.
 func (s *session) finish() {
+	s.mu.Lock()
 	for r := range s.slots {
 		if tp := s.slots[r]; tp != nil {
 			s.closeTransport(tp, false)
 			s.slots[r] = nil
 		}
 	}
-	for i, t := range s.timers {
-		if t != nil {
-			t.Stop()
-			s.timers[i] = nil
-		}
+	for t := range s.timers {
+		s.stopTimer(fsm.Timer(t))
 	}
+	s.mu.Unlock()
 	s.closes.Wait()
 	s.cancel()
 	s.pumps.Wait()
+	s.fires.Wait()
 	s.mu.Lock()
 	s.endFlag = true
 	s.closing = true
-	unsent := s.outbox
-	s.outbox = nil
+	connectSet := s.connectSet
+	s.connectSet = true
 	s.mu.Unlock()
-	// Accepted by Send as the session ended, like the machine's own
-	// buffer when it reports SendFailed.
-	s.notSent(unsent, fsm.ErrClosed)
-	if !s.connectSet {
+	if !connectSet {
 		s.connectRes <- fsm.ErrAborted
 	}
-	close(s.loopDone)
+	close(s.doneCh)
 	s.cn.sessionOver(s)
 }
