@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	lfsm "github.com/looplab/fsm"
 )
@@ -115,10 +116,18 @@ func (e *TransitionError) Error() string {
 // Is makes a TransitionError match [ErrInvalidTransition].
 func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
 
-// lifecycle wraps looplab/fsm: typed states and events, no callbacks.
-type lifecycle struct{ f *lfsm.FSM }
+// lifecycle is a machine's lifecycle state, moved by looplab/fsm: typed
+// states and events, no callbacks. A looplab FSM holds its transition
+// table (about 2 KiB) next to its current state, so the machines share
+// a pool of them instead of keeping one each: a fire borrows one, sets it
+// to the machine's state, fires the event through it and reads the state
+// it moved to. Fires happen a few times per session.
+type lifecycle struct{ cur State }
 
-func newLifecycle() lifecycle {
+var looplabs = sync.Pool{New: func() any { return newLooplab() }}
+
+// newLooplab returns a looplab FSM of the table, in Disconnected.
+func newLooplab() *lfsm.FSM {
 	evs := make(lfsm.Events, 0, len(table))
 	for _, t := range table {
 		src := make([]string, len(t.From))
@@ -127,16 +136,22 @@ func newLifecycle() lifecycle {
 		}
 		evs = append(evs, lfsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
 	}
-	return lifecycle{f: lfsm.NewFSM(string(Disconnected), evs, nil)}
+	return lfsm.NewFSM(string(Disconnected), evs, nil)
 }
 
-func (l lifecycle) state() State { return State(l.f.Current()) }
+func newLifecycle() lifecycle { return lifecycle{cur: Disconnected} }
+
+func (l *lifecycle) state() State { return l.cur }
 
 // fire applies ev. The machine does no I/O, so looplab gets a context that
 // is never cancelled: a cancelled one would wedge it.
-func (l lifecycle) fire(ev Event) (from, to State, err error) {
-	from = l.state()
-	err = l.f.Event(context.Background(), string(ev))
+func (l *lifecycle) fire(ev Event) (from, to State, err error) {
+	from = l.cur
+	f := looplabs.Get().(*lfsm.FSM)
+	f.SetState(string(from))
+	err = f.Event(context.Background(), string(ev))
+	l.cur = State(f.Current())
+	looplabs.Put(f)
 	var noop lfsm.NoTransitionError
 	switch {
 	case err == nil:
@@ -145,14 +160,14 @@ func (l lifecycle) fire(ev Event) (from, to State, err error) {
 	default:
 		err = &TransitionError{From: from, Event: ev}
 	}
-	return from, l.state(), err
+	return from, l.cur, err
 }
 
 // Mermaid returns the lifecycle table as a Mermaid state diagram, rendered
 // from a fresh machine so that the start marker points at [Disconnected].
 // The lines are sorted, so the output is stable.
 func Mermaid() string {
-	s, err := lfsm.VisualizeWithType(newLifecycle().f, lfsm.MermaidStateDiagram)
+	s, err := lfsm.VisualizeWithType(newLooplab(), lfsm.MermaidStateDiagram)
 	if err != nil {
 		return ""
 	}

@@ -27,8 +27,7 @@ func TestTableMatrix(t *testing.T) {
 	}
 	for _, s := range States() {
 		for _, tr := range Transitions() {
-			l := newLifecycle()
-			l.f.SetState(string(s))
+			l := lifecycle{cur: s}
 			from, to, err := l.fire(tr.Event)
 			require.Equal(t, s, from)
 			if want, ok := allowed[s][tr.Event]; ok {
