@@ -19,7 +19,7 @@ import (
 
 // Chunk sizes, and how long a chunk may last before the next is smaller.
 const (
-	MinChunk = 512
+	MinChunk = 256
 	MaxChunk = 32 << 10
 	slow     = time.Second
 )
