@@ -22,7 +22,10 @@ type Client struct {
 	registry *transports.Registry
 	wsReg    *transports.Registration // from Options.WebSocketDialOptions
 	http     *http.Client
-	h        handlers
+	// streamHTTP dials WebSockets when the client's HTTP transport is its
+	// own (see httpClients); nil means http.
+	streamHTTP *http.Client
+	h          handlers
 
 	mu         sync.Mutex
 	conn       *connection
@@ -37,13 +40,13 @@ func New(opts *Options) *Client {
 	}
 	c.registry = c.opts.Transports
 	if c.registry == nil {
-		c.registry = DefaultTransports()
+		c.registry = builtinTransports()
 	}
 	if c.opts.WebSocketDialOptions != nil {
 		reg := websocket.NewRegistration(wsDialOptions(c.opts.WebSocketDialOptions))
 		c.wsReg = &reg
 	}
-	c.http = httpClient(&c.opts, c.opts.Logger)
+	c.http, c.streamHTTP = httpClients(&c.opts, c.opts.Logger)
 	if c.opts.JSON == nil {
 		c.opts.JSON = StdJSON{}
 	}
@@ -73,6 +76,10 @@ func DefaultTransports() *transports.Registry {
 	_ = r.Register(websocket.Registration)
 	return r
 }
+
+// builtinTransports is the registry of clients without Options.Transports:
+// DefaultTransports' registry, made once and never changed.
+var builtinTransports = sync.OnceValue(DefaultTransports)
 
 // DefaultPath is the Engine.IO path used when ConnectOptions.Path is empty.
 const DefaultPath = "/engine.io/"

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	ws "github.com/coder/websocket"
 
@@ -44,15 +46,20 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// httpClient builds the *http.Client both transports use from the options:
-// the one given (shallow-copied, never changed) or one of our own with a
-// cookie jar, with TLSConfig and InsecureSkipVerify applied to a clone of
-// its transport, and the same-host redirect policy unless the client
-// given has a CheckRedirect of its own.
-func httpClient(o *Options, log *slog.Logger) *http.Client {
-	var hc http.Client
+// httpClients builds the *http.Client both transports use from the
+// options: the one given (shallow-copied, never changed) or one of our own
+// with a cookie jar, with TLSConfig and InsecureSkipVerify applied to a
+// clone of its transport, and the same-host redirect policy unless the
+// client given has a CheckRedirect of its own.
+//
+// With a transport of our own and no TLS options, it also returns the
+// client that dials WebSockets: the same jar and policy over one
+// transport that all such clients share (see streamTransport). The own
+// transport then only serves polling, and is made on its first request.
+func httpClients(o *Options, log *slog.Logger) (hc, stream *http.Client) {
+	hc = new(http.Client)
 	if o.HTTPClient != nil {
-		hc = *o.HTTPClient
+		*hc = *o.HTTPClient
 		if hc.Timeout > 0 {
 			warn(log, "eio: Options.HTTPClient has a Timeout; it cuts long-poll requests, use Options.RequestTimeout instead",
 				"timeout", hc.Timeout)
@@ -67,10 +74,13 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 	needTLS := o.TLSConfig != nil || o.InsecureSkipVerify
 	switch tr := hc.Transport.(type) {
 	case nil:
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		if needTLS {
-			t.TLSClientConfig = tlsConfig(o, t.TLSClientConfig)
+		if !needTLS {
+			hc.Transport = new(ownTransport)
+			stream = &http.Client{Jar: hc.Jar, CheckRedirect: hc.CheckRedirect, Transport: streamTransport()}
+			break
 		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = tlsConfig(o, t.TLSClientConfig)
 		// The client closes its idle connections when a connection ends,
 		// so WebSocket handshakes may share it.
 		websocket.EnableCorking(t)
@@ -86,11 +96,53 @@ func httpClient(o *Options, log *slog.Logger) *http.Client {
 			warn(log, "eio: Options.TLSConfig and InsecureSkipVerify are not applied: HTTPClient.Transport is not an *http.Transport")
 		}
 	}
-	if where := insecure(o, &hc); where != "" {
+	if where := insecure(o, hc); where != "" {
 		warn(log, "eio: TLS certificate verification is off (InsecureSkipVerify); use it for tests only", "set_in", where)
 	}
-	return &hc
+	return hc, stream
 }
+
+// ownTransport is a client's own HTTP transport for polling, a clone of
+// http.DefaultTransport made on the first request: a client that only
+// uses WebSockets never makes it.
+type ownTransport struct {
+	t atomic.Pointer[http.Transport]
+}
+
+func (o *ownTransport) get() *http.Transport {
+	if t := o.t.Load(); t != nil {
+		return t
+	}
+	// A clone that loses the race was never used and holds nothing.
+	o.t.CompareAndSwap(nil, http.DefaultTransport.(*http.Transport).Clone())
+	return o.t.Load()
+}
+
+// RoundTrip makes the request with the transport.
+func (o *ownTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return o.get().RoundTrip(req)
+}
+
+// CloseIdleConnections closes the transport's idle connections, if it
+// was made.
+func (o *ownTransport) CloseIdleConnections() {
+	if t := o.t.Load(); t != nil {
+		t.CloseIdleConnections()
+	}
+}
+
+// streamTransport is the HTTP transport of the WebSocket handshakes of
+// every client with a transport of its own and no TLS options: a clone of
+// http.DefaultTransport that corks (see websocket.EnableCorking) and keeps
+// no connection alive. A handshake's connection is taken over by its
+// WebSocket, or closed when the server refuses it, so the transport never
+// holds a connection (or its goroutines) after a session ended.
+var streamTransport = sync.OnceValue(func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	websocket.EnableCorking(t)
+	return t
+})
 
 // insecure names the option that turned TLS certificate verification
 // off, however it was turned off, or returns "".

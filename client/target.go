@@ -20,7 +20,7 @@ type target struct {
 	key   string // the endpoint, for remembered upgrades
 	cfg   transports.Config
 	names []string
-	regs  map[string]transports.Registration
+	regs  regSet
 	in    fsm.Connect // without Transports
 }
 
@@ -59,12 +59,13 @@ func (c *Client) newTarget(rawURL string, opts *ConnectOptions) (*target, error)
 		names: names,
 		regs:  regs,
 		cfg: transports.Config{
-			URL:            base,
-			Revision:       rev,
-			Header:         header,
-			HTTPClient:     c.http,
-			TimestampParam: c.opts.TimestampParam,
-			RequestTimeout: c.opts.RequestTimeout,
+			URL:              base,
+			Revision:         rev,
+			Header:           header,
+			HTTPClient:       c.http,
+			StreamHTTPClient: c.streamHTTP,
+			TimestampParam:   c.opts.TimestampParam,
+			RequestTimeout:   c.opts.RequestTimeout,
 		},
 		in: fsm.Connect{
 			Revision:             rev,
@@ -113,14 +114,14 @@ func buildURL(rawURL string, opts *ConnectOptions) (*url.URL, error) {
 	return &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: p, RawQuery: q.Encode()}, nil
 }
 
-func (c *Client) transportList(names []string) ([]string, map[string]transports.Registration, error) {
+func (c *Client) transportList(names []string) ([]string, regSet, error) {
 	if names == nil {
 		names = []string{polling.Name, websocket.Name}
 	}
 	if len(names) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty", ErrInvalidTransports)
 	}
-	regs := make(map[string]transports.Registration, len(names))
+	regs := make(regSet, 0, len(names))
 	for i, n := range names {
 		if slices.Contains(names[:i], n) {
 			return nil, nil, fmt.Errorf("%w: %q listed twice", ErrInvalidTransports, n)
@@ -129,9 +130,24 @@ func (c *Client) transportList(names []string) ([]string, map[string]transports.
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrInvalidTransports, err)
 		}
-		regs[n] = reg
+		reg.Name = n
+		regs = append(regs, reg)
 	}
 	return slices.Clone(names), regs, nil
+}
+
+// regSet holds the registrations of a target's transports; a lookup by
+// name walks its few entries.
+type regSet []transports.Registration
+
+// get returns the registration named name, or the zero value.
+func (r regSet) get(name string) transports.Registration {
+	for _, reg := range r {
+		if reg.Name == name {
+			return reg
+		}
+	}
+	return transports.Registration{}
 }
 
 func (c *Client) lookup(name string) (transports.Registration, error) {

@@ -64,6 +64,12 @@ type Config struct {
 	// HTTPClient makes the requests (and dials the WebSocket); it carries
 	// TLS settings, proxies and the cookie jar. Nil means a default client.
 	HTTPClient *http.Client
+	// StreamHTTPClient, when set, dials the transports that take their
+	// connection over (the WebSocket handshake) instead of HTTPClient.
+	// Such a connection never goes back to an idle pool, so one client
+	// made for it can serve many sessions without keeping their
+	// connections alive.
+	StreamHTTPClient *http.Client
 	// TimestampParam names the cache-busting query parameter; empty
 	// disables it.
 	TimestampParam string

@@ -86,6 +86,9 @@ func open(ctx context.Context, cfg transports.Config, opts ws.DialOptions) (tran
 	q := cfg.Query(Name)
 	u.RawQuery = q.Encode()
 	if opts.HTTPClient == nil {
+		opts.HTTPClient = cfg.StreamHTTPClient
+	}
+	if opts.HTTPClient == nil {
 		opts.HTTPClient = cfg.HTTPClient
 	}
 	var slot corkSlot
