@@ -83,7 +83,7 @@ func (cn *connection) plans() (plans [][]string, remembered bool) {
 	}
 	for i := range names {
 		plans = append(plans, names[i:])
-		if cn.t.regs[names[i]].Polled {
+		if cn.t.regs.get(names[i]).Polled {
 			break
 		}
 	}
@@ -94,9 +94,8 @@ func (cn *connection) plans() (plans [][]string, remembered bool) {
 // attempt the session the facade shows from its start (the first
 // Connect); a reconnection attempt is shown once it succeeded.
 func (cn *connection) open(ctx context.Context, visible bool, attempt int) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(cn.stopCtx, cancel)()
+	// Disconnect and Abort stop an attempt through its session (see
+	// stop), not through ctx.
 	plans, remembered := cn.plans()
 	var errs []error
 	for i, names := range plans {
@@ -108,7 +107,7 @@ func (cn *connection) open(ctx context.Context, visible bool, attempt int) error
 		if i == 0 && remembered {
 			cn.c.forget(cn.t.key)
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || cn.stopCtx.Err() != nil {
 			break
 		}
 	}
@@ -124,7 +123,7 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 	in := cn.t.in
 	in.Transports = make([]fsm.TransportInfo, len(names))
 	for i, n := range names {
-		in.Transports[i] = fsm.TransportInfo{Name: n, Polled: cn.t.regs[n].Polled}
+		in.Transports[i] = fsm.TransportInfo{Name: n, Polled: cn.t.regs.get(n).Polled}
 	}
 	s := newSession(cn, cn.t.regs, cn.t.cfg, attempt)
 	cn.mu.Lock()
@@ -135,6 +134,11 @@ func (cn *connection) try(ctx context.Context, names []string, visible bool, att
 	cn.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	// stop cancels stopCtx before it looks for the attempt: either it
+	// found s, or this sees its cancellation.
+	if cn.stopCtx.Err() != nil {
+		return context.Canceled
 	}
 	s.start(in)
 	var err error

@@ -228,7 +228,7 @@ func (s *session) connected(e fsm.Connected) {
 	}
 	s.established = true
 	s.cn.established(s)
-	if !s.regs[e.Transport].Polled {
+	if !s.regs.get(e.Transport).Polled {
 		s.c.remember(s.cn.t.key, e.Transport)
 	}
 	// Connect learns of the success before any handler can act on it.

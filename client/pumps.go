@@ -64,9 +64,11 @@ func (s *session) report(it item) bool {
 
 // openTransport starts opening a transport in a role.
 func (s *session) openTransport(role fsm.Role, name, sid string) {
-	reg := s.regs[name]
+	reg := s.regs.get(name)
 	tp := &tport{name: name, polled: reg.Polled, poll: make(chan struct{}, 1)}
-	tp.ctx, tp.cancel = context.WithCancel(s.ctx)
+	// Ended by closeTransport, which every transport of the session goes
+	// through (finish closes those left).
+	tp.ctx, tp.cancel = context.WithCancel(context.Background())
 	s.slots[role] = tp
 	cfg := s.base
 	cfg.SID = sid
@@ -93,7 +95,7 @@ func (s *session) startPumps(tp *tport) {
 
 func (s *session) readPump(tp *tport) {
 	defer s.pumps.Done()
-	for {
+	for first := true; ; first = false {
 		if tp.polled {
 			select {
 			case <-tp.poll:
@@ -111,6 +113,16 @@ func (s *session) readPump(tp *tport) {
 			return
 		}
 		if !s.report(item{tp: tp, kind: itemReceived, pkts: pkts}) {
+			return
+		}
+		if first {
+			// The first read carries the handshake or the probe's answer,
+			// whose handling (JSON, handler calls, logging) takes a deeper
+			// stack than reading. A goroutine's stack does not shrink while
+			// its parked frames use a quarter of it, so a fresh reader goes
+			// on: an idle connection's reader then keeps half the stack.
+			s.pumps.Add(1)
+			go s.readPump(tp)
 			return
 		}
 	}

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -39,12 +38,10 @@ type session struct {
 	c       *Client
 	cn      *connection
 	attempt int // reconnection attempt that made it, 0 for Connect
-	regs    map[string]transports.Registration
+	regs    regSet
 	base    transports.Config
 	log     *slog.Logger
 
-	ctx    context.Context // ends after the transports' closes
-	cancel context.CancelFunc
 	pumps  sync.WaitGroup // pumps, writes and opens
 	closes sync.WaitGroup // transport closes
 	fires  sync.WaitGroup // timer functions armed and not stopped
@@ -77,7 +74,7 @@ type session struct {
 	doneCh      chan struct{} // closed once the session and its goroutines are done
 }
 
-func newSession(cn *connection, regs map[string]transports.Registration, base transports.Config, attempt int) *session {
+func newSession(cn *connection, regs regSet, base transports.Config, attempt int) *session {
 	c := cn.c
 	s := &session{
 		c:          c,
@@ -91,7 +88,6 @@ func newSession(cn *connection, regs map[string]transports.Registration, base tr
 		connectRes: make(chan error, 1),
 		doneCh:     make(chan struct{}),
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
 
@@ -171,7 +167,7 @@ func (s *session) queue(p codec.Packet) error {
 // (the larger of the two in revision 3, where it has a length prefix).
 // Called with mu held.
 func (s *session) encodedLen(p codec.Packet) int {
-	if s.state == fsm.Open && s.transport != "" && !s.regs[s.transport].Polled {
+	if s.state == fsm.Open && s.transport != "" && !s.regs.get(s.transport).Polled {
 		n := len(p.Data)
 		if !p.Binary || s.base.Revision == codec.V3 {
 			n++ // the type digit or byte
@@ -242,8 +238,7 @@ func (s *session) finish() {
 		s.stopTimer(fsm.Timer(t))
 	}
 	s.mu.Unlock()
-	s.closes.Wait()
-	s.cancel()
+	s.closes.Wait() // every transport's context is cancelled now
 	s.pumps.Wait()
 	s.fires.Wait()
 	s.mu.Lock()
