@@ -90,12 +90,14 @@ func (s *session) openTransport(role fsm.Role, name, sid string) {
 // connection keeps none for writing.
 func (s *session) startPumps(tp *tport) {
 	s.pumps.Add(1)
-	go s.readPump(tp)
+	go s.readPump(tp, true)
 }
 
-func (s *session) readPump(tp *tport) {
+// readPump reads tp until it fails or the session is over. fresh is false
+// for the reader that takes over from the first (see below).
+func (s *session) readPump(tp *tport, fresh bool) {
 	defer s.pumps.Done()
-	for first := true; ; first = false {
+	for first := fresh; ; first = false {
 		if tp.polled {
 			select {
 			case <-tp.poll:
@@ -122,7 +124,7 @@ func (s *session) readPump(tp *tport) {
 			// its parked frames use a quarter of it, so a fresh reader goes
 			// on: an idle connection's reader then keeps half the stack.
 			s.pumps.Add(1)
-			go s.readPump(tp)
+			go s.readPump(tp, false)
 			return
 		}
 	}
