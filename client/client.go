@@ -287,7 +287,6 @@ func (c *Client) Reason() (Reason, error) {
 	if s == nil {
 		return "", nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reason, s.err
+	v := s.getView()
+	return v.reason, v.err
 }

@@ -58,9 +58,8 @@ func (cn *connection) finishing() bool {
 	if s == nil {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reason != "" && !s.retry
+	v := s.getView()
+	return v.reason != "" && !v.retry
 }
 
 // retries decides whether a session that ended so is followed by a
@@ -185,10 +184,7 @@ func (cn *connection) sessionOver(s *session) {
 	if !s.established || cn.session() != s {
 		return
 	}
-	s.mu.Lock()
-	retry := s.retry
-	s.mu.Unlock()
-	if !retry || cn.stopCtx.Err() != nil {
+	if !s.getView().retry || cn.stopCtx.Err() != nil {
 		cn.end()
 		return
 	}

@@ -2,7 +2,9 @@ package client_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"log"
 	"log/slog"
 	"net/http"
@@ -145,3 +147,49 @@ func TestHTTPClientWarnings(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// viewingHandler is a slog handler that reads the client's state on every
+// record, as a handler adding context to its lines would.
+type viewingHandler struct {
+	c     atomic.Pointer[client.Client]
+	lines atomic.Int32
+	seen  syncBuffer
+}
+
+func (h *viewingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *viewingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *viewingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *viewingHandler) Handle(_ context.Context, r slog.Record) error {
+	if c := h.c.Load(); c != nil {
+		reason, _ := c.Reason()
+		fmt.Fprintf(&h.seen, "%s state=%s transport=%s sid=%t reason=%q\n", r.Message, c.State(), c.Transport(), c.SID() != "", reason)
+	}
+	h.lines.Add(1)
+	return nil
+}
+
+// TestNodeLoggerReadsClient has a Logger that calls State, Transport, SID
+// and Reason for each line it gets, through a connection, an upgrade,
+// messages and a disconnect: the client logs while it handles an input,
+// and what those methods read is not held by that handling.
+func TestNodeLoggerReadsClient(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: 100 * time.Millisecond})
+	h := &viewingHandler{}
+	c := client.New(&client.Options{Logger: slog.New(h)})
+	h.c.Store(c)
+	rec := record(c)
+	connectMode(t, c, rec, p.URL, "upgrade", nil)
+	for i := range 20 {
+		require.NoError(t, c.Send(fmt.Sprint(i)))
+	}
+	for i := range 20 {
+		require.Equal(t, fmt.Sprint(i), rec.next(t, 5*time.Second).Text())
+	}
+	require.Eventually(t, func() bool { return rec.pingCount() >= 1 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	out := h.seen.String()
+	require.Greater(t, h.lines.Load(), int32(40), "packets were logged")
+	require.Contains(t, out, "eio: upgraded state=open transport=websocket sid=true")
+	require.Contains(t, out, `eio: disconnected state=disconnected transport= sid=true reason="client disconnect"`)
+}

@@ -60,6 +60,9 @@ type Options struct {
 	Header http.Header
 	// Logger receives one Info line per state change and Debug lines per
 	// packet. Nil means silent. Header and cookie values are never logged.
+	// It is called while the session handles an input, so its handler
+	// must not call the Client's Send, Disconnect, Abort or Connect (State,
+	// SID, Transport and Reason are safe).
 	Logger *slog.Logger
 	// Transports is the registry transport names are looked up in. Nil
 	// means polling and websocket (see [DefaultTransports]).

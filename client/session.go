@@ -46,6 +46,12 @@ type session struct {
 	closes sync.WaitGroup // transport closes
 	fires  sync.WaitGroup // timer functions armed and not stopped
 
+	// vmu guards view, a copy of what the facade shows (state, sid,
+	// transport, reason), set by the steps. It is never held for long, so
+	// reading the view never waits for a step, and a Logger may read it.
+	vmu  sync.Mutex
+	view sessionView
+
 	// mu guards the machine and everything below; it is held while an
 	// input is handled.
 	mu     sync.Mutex
@@ -62,9 +68,6 @@ type session struct {
 	one       [1]codec.Packet // the packet of a Send input
 	mem       arena.Arena     // the data of messages copied by sendCopy
 	endFlag   bool
-	reason    Reason
-	err       error
-	retry     bool // a reconnection follows the end
 
 	pending int64 // message bytes accepted and not yet handed to a transport
 
@@ -85,6 +88,7 @@ func newSession(cn *connection, regs regSet, base transports.Config, attempt int
 		base:       base,
 		log:        c.opts.Logger,
 		state:      fsm.Disconnected,
+		view:       sessionView{state: fsm.Disconnected},
 		connectRes: make(chan error, 1),
 		doneCh:     make(chan struct{}),
 	}
@@ -98,23 +102,35 @@ func (s *session) start(in fsm.Connect) {
 	s.step(in)
 }
 
-func (s *session) transportName() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.transport
+// sessionView is what the facade shows of a session.
+type sessionView struct {
+	state     fsm.State
+	sid       string
+	transport string
+	reason    Reason
+	err       error
+	retry     bool // a reconnection follows the end
 }
 
-func (s *session) sid() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hs.SID
+// setView changes the view. Called with mu held.
+func (s *session) setView(f func(v *sessionView)) {
+	s.vmu.Lock()
+	f(&s.view)
+	s.vmu.Unlock()
 }
 
-func (s *session) currentState() fsm.State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state
+// getView returns the view; it never waits for a step.
+func (s *session) getView() sessionView {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	return s.view
 }
+
+func (s *session) transportName() string { return s.getView().transport }
+
+func (s *session) sid() string { return s.getView().sid }
+
+func (s *session) currentState() fsm.State { return s.getView().state }
 
 // send queues a message packet whose data the session may keep.
 func (s *session) send(p codec.Packet) error {
