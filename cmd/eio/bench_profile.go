@@ -33,12 +33,12 @@ type profileArea struct {
 
 // profileAreas are the functions whose cumulative share the report shows.
 var profileAreas = []profileArea{
-	{label: "run loop (Machine.Step and effects)", fn: "github.com/eio-go/eio/client.(*session).loop"},
+	{label: "machine steps (Machine.Step and effects, on every goroutine)", fn: "github.com/eio-go/eio/client.(*session).step"},
 	{label: "  of which Machine.Step", fn: "github.com/eio-go/eio/fsm.(*Machine).Step"},
-	{label: "read pump (transport Read, decode, hand-off)", fn: "github.com/eio-go/eio/client.(*session).readPump"},
-	{label: "write pump (encode, transport Write)", fn: "github.com/eio-go/eio/client.(*session).writePump"},
+	{label: "reader (transport Read, decode, step)", fn: "github.com/eio-go/eio/client.(*session).readPump"},
+	{label: "writes (transport Write, encode, step)", fn: "github.com/eio-go/eio/client.(*session).writes"},
 	{label: "dispatcher (handler calls)", fn: "github.com/eio-go/eio/client.(*dispatcher).run"},
-	{label: "Client.Send (application side)", fn: "github.com/eio-go/eio/client.(*Client).Send"},
+	{label: "Send (copy, step)", fn: "github.com/eio-go/eio/client.(*session).sendCopy"},
 	{label: "write system calls", fn: "internal/poll.(*FD).Write"},
 	{label: "read system calls", fn: "internal/poll.(*FD).Read"},
 	{label: "goroutine scheduling (findRunnable)", fn: "runtime.findRunnable"},
