@@ -47,6 +47,19 @@ type SessionAware interface {
 	SetSession(hs codec.Handshake)
 }
 
+// WriteStarter is implemented by transports that can start a write
+// without waiting for the network, so that a caller that must not block
+// can still write on its own goroutine. StartWrite writes pkts as Write
+// would and reports done when the write is complete. When done is false
+// and err is nil, the rest of the write (possibly all of it) is held by
+// the transport, and FinishWrite, which may wait for the network,
+// completes it; nothing else may be written in between. Ending ctx closes
+// the transport, as for Write.
+type WriteStarter interface {
+	StartWrite(ctx context.Context, pkts []codec.Packet) (done bool, err error)
+	FinishWrite(ctx context.Context) error
+}
+
 // Config is what a transport is opened with.
 type Config struct {
 	// URL is the server's Engine.IO endpoint: scheme http or https (ws and

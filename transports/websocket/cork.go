@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"syscall"
 	"weak"
 )
 
@@ -19,9 +20,21 @@ const corkLimit = 256 << 10
 // transport cost one system call instead of one each.
 type corkConn struct {
 	net.Conn
+	raw    syscall.RawConn // the connection's descriptor, for tryUncork; nil if it has none
 	mu     sync.Mutex
 	corked bool
 	buf    []byte
+}
+
+// newCorkConn wraps conn.
+func newCorkConn(conn net.Conn) *corkConn {
+	c := &corkConn{Conn: conn}
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
+	}
+	return c
 }
 
 func (c *corkConn) Write(p []byte) (int, error) {
@@ -56,6 +69,32 @@ func (c *corkConn) cork() {
 	c.mu.Lock()
 	c.corked = true
 	c.mu.Unlock()
+}
+
+// canTry reports whether tryUncork can write without waiting.
+func (c *corkConn) canTry() bool { return c.raw != nil && tryWriteSupported }
+
+// tryUncork hands what is held to the network in one write that does not
+// wait: done reports that all of it went, and the connection then stops
+// holding. Otherwise the rest is still held, and uncork must follow.
+func (c *corkConn) tryUncork() (done bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.buf) > 0 {
+		n, err := tryWrite(c.raw, c.buf)
+		c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+		if err != nil {
+			return false, err
+		}
+		if len(c.buf) > 0 {
+			return false, nil
+		}
+	}
+	c.corked = false
+	if cap(c.buf) > corkLimit {
+		c.buf = nil
+	}
+	return true, nil
 }
 
 // uncork writes what was held and stops holding.
@@ -166,7 +205,7 @@ func corkingDial(dial func(ctx context.Context, network, addr string) (net.Conn,
 		if slot == nil {
 			return conn, nil
 		}
-		cc := &corkConn{Conn: conn}
+		cc := newCorkConn(conn)
 		slot.mu.Lock()
 		slot.conn = cc
 		slot.mu.Unlock()

@@ -60,10 +60,12 @@ type Transport struct {
 	buf  []byte    // write buffer, used by one Write at a time
 	cork *corkConn // the connection under the WebSocket, nil if unknown
 
-	readWatch  ctxWatch // used by Read only
-	in         inbound  // used by Read only
-	opening    bool     // the first frame, the open packet, is next; Read only
-	writeWatch ctxWatch // used by Write only
+	readWatch  ctxWatch       // used by Read only
+	in         inbound        // used by Read only
+	opening    bool           // the first frame, the open packet, is next; Read only
+	writeWatch ctxWatch       // used by Write only
+	started    []codec.Packet // a StartWrite left to FinishWrite, when it wrote nothing
+	finishing  bool           // a StartWrite left part of its frames to FinishWrite
 
 	closeOnce sync.Once
 	closeErr  error
@@ -194,6 +196,64 @@ func (t *Transport) Write(ctx context.Context, pkts []codec.Packet) (werr error)
 			}
 		}()
 	}
+	return t.frames(pkts)
+}
+
+// maxStart bounds the frame bytes StartWrite holds before it hands them
+// to the network: a larger write is left to FinishWrite.
+const maxStart = 64 << 10
+
+// StartWrite writes pkts as Write does, without waiting for the network:
+// the frames are held, then handed to the network in one write that
+// takes what the connection's send buffer has room for. When some is left
+// (or the connection cannot write so, or the frames are large), done is
+// false and FinishWrite writes the rest.
+func (t *Transport) StartWrite(ctx context.Context, pkts []codec.Packet) (done bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("websocket write: %w", err)
+	}
+	size := 0
+	for _, p := range pkts {
+		size += len(p.Data) + 16
+	}
+	if t.cork == nil || !t.cork.canTry() || size > maxStart {
+		t.started = pkts
+		return false, nil
+	}
+	t.watch(&t.writeWatch, ctx)
+	t.cork.cork()
+	if err := t.frames(pkts); err != nil {
+		_ = t.cork.uncork()
+		return false, err
+	}
+	done, err = t.cork.tryUncork()
+	if err != nil {
+		return false, t.wrap("write", err)
+	}
+	t.finishing = !done
+	return done, nil
+}
+
+// FinishWrite completes what the last StartWrite left, waiting for the
+// network as Write does.
+func (t *Transport) FinishWrite(ctx context.Context) error {
+	if pkts := t.started; pkts != nil {
+		t.started = nil
+		return t.Write(ctx, pkts)
+	}
+	if !t.finishing {
+		return nil
+	}
+	t.finishing = false
+	t.watch(&t.writeWatch, ctx)
+	if err := t.cork.uncork(); err != nil {
+		return t.wrap("write", err)
+	}
+	return nil
+}
+
+// frames writes one frame per packet.
+func (t *Transport) frames(pkts []codec.Packet) error {
 	for _, p := range pkts {
 		var bin bool
 		t.buf, bin = codec.AppendFrame(t.buf[:0], t.rev, p)

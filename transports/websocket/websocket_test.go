@@ -3,6 +3,7 @@ package websocket_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -111,4 +112,79 @@ func TestRefusedHandshake(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, he.Status)
 	require.Equal(t, 4, he.Code)
 	require.Equal(t, "Forbidden", he.Message)
+}
+
+// TestStartWriteNeverWaits fills the connection while the server does not
+// read: StartWrite returns (done false) instead of waiting once the send
+// buffers are full, FinishWrite completes the write once the server
+// reads, and every message arrives once, in order.
+func TestStartWriteNeverWaits(t *testing.T) {
+	gate := make(chan struct{})
+	got := make(chan []string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := ws.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(1 << 20)
+		<-gate
+		var seen []string
+		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+		defer cancel()
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				got <- seen
+				return
+			}
+			seen = append(seen, string(data[:9]))
+		}
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tr, err := websocket.Open(ctx, transports.Config{URL: u, Revision: codec.V4, SID: "s"})
+	require.NoError(t, err)
+	st, ok := tr.(transports.WriteStarter)
+	require.True(t, ok)
+
+	const size = 32 << 10
+	var sent []string
+	msg := func(i int) codec.Packet {
+		id := fmt.Sprintf("%08d", i)
+		sent = append(sent, "4"+id)
+		return codec.TextMessage(id + strings.Repeat("x", size-8))
+	}
+	started := make(chan bool, 1)
+	go func() {
+		// Bounded: 64 MiB is more than loopback buffers hold.
+		for i := range 2048 {
+			done, err := st.StartWrite(ctx, []codec.Packet{msg(i)})
+			if err != nil || !done {
+				started <- err == nil
+				return
+			}
+		}
+		started <- false
+	}()
+	select {
+	case ok := <-started:
+		require.True(t, ok, "StartWrite left the rest of a write once the buffers were full")
+	case <-ctx.Done():
+		t.Fatal("StartWrite waited for the network")
+	}
+	require.Greater(t, len(sent), 1)
+	close(gate)
+	require.NoError(t, st.FinishWrite(ctx))
+	// A write after the finished one goes out behind it.
+	done, err := st.StartWrite(ctx, []codec.Packet{msg(len(sent))})
+	require.NoError(t, err)
+	if !done {
+		require.NoError(t, st.FinishWrite(ctx))
+	}
+	require.NoError(t, tr.Close(ctx))
+	require.Equal(t, sent, <-got)
 }
