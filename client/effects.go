@@ -2,6 +2,7 @@ package client
 
 import (
 	"slices"
+	"time"
 
 	"github.com/eio-go/eio/codec"
 	"github.com/eio-go/eio/fsm"
@@ -149,8 +150,21 @@ func (s *session) write(e fsm.Write) {
 	}
 	tp.writer = true
 	s.pumps.Add(1)
+	if s.sending && s.startTP == nil && tp.starter != nil && time.Since(tp.wrote) >= quietWrite {
+		// A Send found the transport idle: its goroutine starts the write
+		// once it let go of mu, which saves the hand-off to a write
+		// goroutine on the way out of an echo.
+		s.startTP, s.startPkts = tp, e.Packets
+		return
+	}
 	go s.writes(tp, e.Packets)
 }
+
+// quietWrite is how long a transport must have been idle for a Send to
+// start a write itself. A Send that comes sooner is part of a stream of
+// them, which a write goroutine batches better: while one write is under
+// way, the Sends after it gather into the next.
+const quietWrite = 50 * time.Microsecond
 
 // tracePackets logs packets at Debug and hands them to packet handlers.
 func (s *session) tracePackets(dir Direction, transport string, pkts []codec.Packet) {

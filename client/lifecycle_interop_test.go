@@ -152,3 +152,39 @@ func TestNodeWriteBufferBound(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeWebSocketSendNeverWaits pauses the server so it stops reading a
+// WebSocket, and sends 1 KiB messages with pauses long enough for each
+// Send to find the connection idle and start the write itself: once the
+// send buffers are full, Send still returns, and ErrBufferFull comes when
+// MaxBufferedBytes is reached.
+func TestNodeWebSocketSendNeverWaits(t *testing.T) {
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	const bound = 64 << 10
+	c := client.New(&client.Options{MaxBufferedBytes: bound})
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, &client.ConnectOptions{Transports: []string{"websocket"}}))
+	require.NoError(t, p.Pause())
+	defer func() { _ = p.Resume() }()
+	msg := strings.Repeat("x", 1024)
+	result := make(chan error, 1)
+	go func() {
+		// Bounded: 64 MiB is more than loopback buffers hold.
+		for range 64 << 10 {
+			if err := c.Send(msg); err != nil {
+				result <- err
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		result <- nil
+	}()
+	select {
+	case err := <-result:
+		require.ErrorIs(t, err, client.ErrBufferFull)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Send waited for the network")
+	}
+	c.Abort()
+	require.NoError(t, p.Resume())
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+}

@@ -22,8 +22,10 @@ type tport struct {
 	closed   bool
 	writeErr error // a failed write on a streaming transport, awaiting the reader's report
 
-	writer bool           // a write goroutine runs (see session.writes)
-	next   []codec.Packet // the write it goes on with
+	writer  bool           // a write is under way (see session.write)
+	next    []codec.Packet // the write its goroutine goes on with
+	starter transports.WriteStarter
+	wrote   time.Time // when the last write ended
 }
 
 type itemKind uint8
@@ -137,17 +139,41 @@ func (s *session) readPump(tp *tport, fresh bool) {
 func (s *session) writes(tp *tport, pkts []codec.Packet) {
 	defer s.pumps.Done()
 	for pkts != nil {
-		it := item{tp: tp, kind: itemWrote}
-		if err := tp.t.Write(tp.ctx, pkts); err != nil {
-			if !tp.polled {
-				// The connection is gone: closing it makes the reader report
-				// too, and its report tells a server's close from a break.
-				_ = tp.t.Close(canceled)
-			}
-			it = item{tp: tp, kind: itemFailed, write: true, err: err}
-		}
-		pkts = s.reportWrite(it)
+		pkts = s.reportWrite(s.wrote(tp, tp.t.Write(tp.ctx, pkts)))
 	}
+}
+
+// wrote returns the report of a write on tp that ended with err.
+func (s *session) wrote(tp *tport, err error) item {
+	if err == nil {
+		return item{tp: tp, kind: itemWrote}
+	}
+	if !tp.polled {
+		// The connection is gone: closing it makes the reader report
+		// too, and its report tells a server's close from a break.
+		_ = tp.t.Close(canceled)
+	}
+	return item{tp: tp, kind: itemFailed, write: true, err: err}
+}
+
+// startWrite carries out, on the goroutine of the Send that stepped the
+// machine, a write the machine asked for then (see session.write): it
+// starts it without waiting for the network, and leaves the rest of it,
+// and the writes after it, to a write goroutine.
+func (s *session) startWrite(tp *tport, pkts []codec.Packet) {
+	done, err := tp.starter.StartWrite(tp.ctx, pkts)
+	if err == nil && !done {
+		go func() {
+			next := s.reportWrite(s.wrote(tp, tp.starter.FinishWrite(tp.ctx)))
+			s.writes(tp, next)
+		}()
+		return
+	}
+	if next := s.reportWrite(s.wrote(tp, err)); next != nil {
+		go s.writes(tp, next)
+		return
+	}
+	s.pumps.Done()
 }
 
 // reportWrite reports a write's end and returns the next write of the
@@ -156,6 +182,7 @@ func (s *session) reportWrite(it item) []codec.Packet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tp := it.tp
+	tp.wrote = time.Now()
 	if !s.over {
 		s.handle(it)
 	}
@@ -234,6 +261,7 @@ func (s *session) handle(it item) bool {
 	switch it.kind {
 	case itemOpened:
 		it.tp.t = it.t
+		it.tp.starter, _ = it.t.(transports.WriteStarter)
 		s.startPumps(it.tp)
 		return s.step(fsm.Opened{Role: role})
 	case itemReceived:

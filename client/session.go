@@ -66,7 +66,10 @@ type session struct {
 	hs        codec.Handshake
 	transport string
 	one       [1]codec.Packet // the packet of a Send input
-	mem       arena.Arena     // the data of messages copied by sendCopy
+	sending   bool            // a Send's input is being handled
+	startTP   *tport          // a write left to that Send's goroutine
+	startPkts []codec.Packet
+	mem       arena.Arena // the data of messages copied by sendCopy
 	endFlag   bool
 
 	pending int64 // message bytes accepted and not yet handed to a transport
@@ -135,21 +138,38 @@ func (s *session) currentState() fsm.State { return s.getView().state }
 // send queues a message packet whose data the session may keep.
 func (s *session) send(p codec.Packet) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.queue(p)
+	err := s.queue(p)
+	tp, pkts := s.takeStart()
+	s.mu.Unlock()
+	if tp != nil {
+		s.startWrite(tp, pkts)
+	}
+	return err
 }
 
 // sendCopy queues a message of text followed by data, copied into the
 // session's arena, so that small messages cost no allocation of their own.
 func (s *session) sendCopy(binary bool, text string, data []byte) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := codec.Packet{Type: codec.Message, Binary: binary, Data: s.mem.Copy(text, data)}
-	if err := s.queue(p); err != nil {
+	err := s.queue(p)
+	if err != nil {
 		s.mem.Undo(p.Data)
-		return err
 	}
-	return nil
+	tp, pkts := s.takeStart()
+	s.mu.Unlock()
+	if tp != nil {
+		s.startWrite(tp, pkts)
+	}
+	return err
+}
+
+// takeStart returns, and forgets, the write left to the goroutine of a
+// Send (see session.write). Called with mu held.
+func (s *session) takeStart() (*tport, []codec.Packet) {
+	tp, pkts := s.startTP, s.startPkts
+	s.startTP, s.startPkts = nil, nil
+	return tp, pkts
 }
 
 // queue checks p against the session's state and bounds and hands it to
@@ -173,7 +193,9 @@ func (s *session) queue(p codec.Packet) error {
 	s.pending += size
 	// The machine copies the packet into its buffer.
 	s.one[0] = p
+	s.sending = true
 	s.step(fsm.Send{Packets: s.one[:]})
+	s.sending = false
 	s.one[0] = codec.Packet{}
 	return nil
 }
