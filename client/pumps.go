@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/eio-go/eio/codec"
@@ -21,6 +22,7 @@ type tport struct {
 	poll     chan struct{}
 	closed   bool
 	writeErr error // a failed write on a streaming transport, awaiting the reader's report
+	readErr  error // the reader's failure, awaiting the report of the write under way
 
 	writer  bool           // a write is under way (see session.write)
 	next    []codec.Packet // the write its goroutine goes on with
@@ -50,17 +52,20 @@ type item struct {
 }
 
 // report hands it to the machine. It reports false when the session is
-// over, or ended with it.
+// over, or ended with it; a transport opened for a session that is over
+// is closed before report returns.
 func (s *session) report(it item) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.over {
+		s.mu.Unlock()
 		if it.kind == itemOpened {
-			s.closes.Add(1)
-			go func() { defer s.closes.Done(); _ = it.t.Close(canceled) }()
+			// finish may be done waiting for closes: the opener's
+			// goroutine, which finish waits for, closes it.
+			_ = it.t.Close(canceled)
 		}
 		return false
 	}
+	defer s.mu.Unlock()
 	return !s.handle(it)
 }
 
@@ -150,7 +155,14 @@ func (s *session) wrote(tp *tport, err error) item {
 	}
 	if !tp.polled {
 		// The connection is gone: closing it makes the reader report
-		// too, and its report tells a server's close from a break.
+		// too, and its report tells a server's close from a break. The
+		// cause is recorded first, for a reader that reports before this
+		// write's report does.
+		s.mu.Lock()
+		if tp.writeErr == nil {
+			tp.writeErr = err
+		}
+		s.mu.Unlock()
 		_ = tp.t.Close(canceled)
 	}
 	return item{tp: tp, kind: itemFailed, write: true, err: err}
@@ -268,16 +280,39 @@ func (s *session) handle(it item) bool {
 		s.tracePackets(Inbound, it.tp.name, it.pkts)
 		return s.step(fsm.Received{Role: role, Packets: it.pkts})
 	case itemWrote:
+		if it.tp.readErr != nil {
+			// The reader failed while this write was under way.
+			return s.step(fsm.Failed{Role: role, Err: it.tp.readErr})
+		}
 		return s.step(fsm.Wrote{Role: role})
 	default:
-		if it.write && !it.tp.polled {
+		var ce *codec.Error
+		tp := it.tp
+		switch {
+		case tp.polled:
+		case it.write && tp.readErr == nil:
 			// A server that closes a WebSocket can make a write fail before
 			// the reader reads its close: the reader, which reports next
 			// (the write closed the connection), decides.
-			it.tp.writeErr = it.err
+			tp.writeErr = it.err
+			return false
+		case it.write:
+			// The reader failed first and waited for this report.
+			err := it.err
+			if errors.Is(err, net.ErrClosed) {
+				err = tp.readErr // the write met the close the reader's failure made
+			}
+			return s.step(fsm.Failed{Role: role, Err: err})
+		case tp.writer && tp.writeErr == nil && !errors.Is(it.err, transports.ErrPeerClosed) && !errors.As(it.err, &ce):
+			// The reader failed while a write is under way. A reset is
+			// reported to one system call only, and the write may be the
+			// one that got it (the reader then reads an end of file): the
+			// write's report decides, and closing the connection makes it
+			// come soon.
+			tp.readErr = it.err
+			_ = tp.t.Close(canceled)
 			return false
 		}
-		var ce *codec.Error
 		if errors.Is(it.err, transports.ErrPeerClosed) {
 			return s.step(fsm.Closed{Role: role, Err: it.err})
 		}
