@@ -123,11 +123,13 @@
 // # Goroutines
 //
 // A session has a reader goroutine per open transport and a writer while
-// a write is under way; a connection has a handler goroutine while
+// writes are under way; a connection has a handler goroutine while
 // handler calls are queued. No goroutine is dedicated to the state
 // machine: the goroutine that brings it an input (Send, a reader, a
 // writer, a timer) takes the session's lock, feeds the machine and
-// carries out what it decided, none of which blocks. An idle WebSocket
+// carries out what it decided, none of which blocks. A Send that finds
+// the WebSocket idle starts the write on its own goroutine, without
+// waiting for the network: Send never blocks on I/O. An idle WebSocket
 // connection thus keeps one goroutine. All of them end when the
 // connection is down: Wait returns after the last one.
 //
