@@ -98,10 +98,17 @@ func newSession(cn *connection, regs regSet, base transports.Config, attempt int
 	return s
 }
 
-// start feeds the machine its Connect input.
+// start feeds the machine its Connect input, unless a disconnect request
+// came first: the attempt then ends at once, as one aborted while
+// handshaking does.
 func (s *session) start(in fsm.Connect) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closing {
+		s.over = true
+		go s.finish() // reports fsm.ErrAborted to Connect
+		return
+	}
 	s.step(in)
 }
 
