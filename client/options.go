@@ -33,7 +33,12 @@ type Options struct {
 	// Nil means a client of the package's own: a cookie jar, and a
 	// transport cloned from http.DefaultTransport, so proxies come from
 	// the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; Go never
-	// proxies requests to localhost or 127.0.0.1 that way).
+	// proxies requests to localhost or 127.0.0.1 that way). Its
+	// polling transport is the client's and is made on the first request;
+	// without TLSConfig or InsecureSkipVerify, WebSocket handshakes go
+	// through one transport all such clients share, with the same
+	// settings, which keeps no connection alive (a handshake's connection
+	// becomes the WebSocket's, or is closed).
 	HTTPClient *http.Client
 	// TLSConfig is used for https and wss connections: a custom root CA
 	// pool (RootCAs), client certificates (Certificates), a server name.
