@@ -48,7 +48,6 @@ func (s *session) step(in fsm.Input) bool {
 func (s *session) apply(e fsm.Effect, graceful bool) bool {
 	switch e := e.(type) {
 	case fsm.Transitioned:
-		s.state = e.To
 		s.setView(func(v *sessionView) { v.state = e.To })
 		if s.log != nil {
 			s.log.Info("eio: state", "from", string(e.From), "to", string(e.To), "event", string(e.Event))
@@ -99,7 +98,6 @@ func (s *session) apply(e fsm.Effect, graceful bool) bool {
 			}
 		})
 	case fsm.Upgraded:
-		s.transport = e.Transport
 		s.setView(func(v *sessionView) { v.transport = e.Transport })
 		s.c.remember(s.cn.t.key, e.Transport)
 		if s.log != nil {
@@ -227,8 +225,6 @@ func (s *session) release(pkts []codec.Packet) {
 }
 
 func (s *session) connected(e fsm.Connected) {
-	s.hs = e.Handshake
-	s.transport = e.Transport
 	s.setView(func(v *sessionView) { v.sid, v.transport = e.Handshake.SID, e.Transport })
 	if tp := s.slots[fsm.Active]; tp != nil && tp.t != nil {
 		if sa, ok := tp.t.(transports.SessionAware); ok {
@@ -268,7 +264,6 @@ func (s *session) finished(e fsm.Finished) {
 	// Decided before any handler hears of the end, so that a disconnect
 	// handler calling Connect knows whether a reconnection follows.
 	retry := s.established && s.cn.retries(e.Reason, e.Err)
-	s.transport = ""
 	s.setView(func(v *sessionView) { v.reason, v.err, v.retry, v.transport = e.Reason, e.Err, retry, "" })
 	if !e.Connected {
 		if !s.connectSet {

@@ -21,7 +21,7 @@ type tport struct {
 	cancel   context.CancelFunc
 	poll     chan struct{}
 	closed   bool
-	writeErr error // a failed write on a streaming transport, awaiting the reader's report
+	writeErr error // a failed write on a streaming transport (see wrote), awaiting the reader's report
 	readErr  error // the reader's failure, awaiting the report of the write under way
 
 	writer  bool           // a write is under way (see session.write)
@@ -79,7 +79,7 @@ func (s *session) openTransport(role fsm.Role, name, sid string) {
 	s.slots[role] = tp
 	cfg := s.base
 	cfg.SID = sid
-	cfg.MaxPayload = s.hs.MaxPayload
+	cfg.MaxPayload = s.m.Handshake().MaxPayload
 	s.pumps.Add(1)
 	go func() {
 		defer s.pumps.Done()
@@ -293,8 +293,8 @@ func (s *session) handle(it item) bool {
 		case it.write && tp.readErr == nil:
 			// A server that closes a WebSocket can make a write fail before
 			// the reader reads its close: the reader, which reports next
-			// (the write closed the connection), decides.
-			tp.writeErr = it.err
+			// (the write closed the connection), decides, with the cause
+			// wrote recorded.
 			return false
 		case it.write:
 			// The reader failed first and waited for this report.

@@ -61,16 +61,12 @@ type session struct {
 	timers [numTimers]*time.Timer
 	tgen   [numTimers]uint64
 
-	state     fsm.State
 	closing   bool
-	hs        codec.Handshake
-	transport string
 	one       [1]codec.Packet // the packet of a Send input
 	sending   bool            // a Send's input is being handled
 	startTP   *tport          // a write left to that Send's goroutine
 	startPkts []codec.Packet
 	mem       arena.Arena // the data of messages copied by sendCopy
-	endFlag   bool
 
 	pending int64 // message bytes accepted and not yet handed to a transport
 
@@ -90,7 +86,6 @@ func newSession(cn *connection, regs regSet, base transports.Config, attempt int
 		regs:       regs,
 		base:       base,
 		log:        c.opts.Logger,
-		state:      fsm.Disconnected,
 		view:       sessionView{state: fsm.Disconnected},
 		connectRes: make(chan error, 1),
 		doneCh:     make(chan struct{}),
@@ -182,13 +177,15 @@ func (s *session) takeStart() (*tport, []codec.Packet) {
 // queue checks p against the session's state and bounds and hands it to
 // the machine. Called with mu held.
 func (s *session) queue(p codec.Packet) error {
-	switch {
-	case s.closing || s.endFlag:
-		return ErrClosed
-	case s.state != fsm.Handshaking && s.state != fsm.Open && s.state != fsm.Upgrading:
+	if s.closing {
 		return ErrClosed
 	}
-	if max := s.hs.MaxPayload; max > 0 {
+	switch s.m.State() {
+	case fsm.Handshaking, fsm.Open, fsm.Upgrading:
+	default:
+		return ErrClosed
+	}
+	if max := s.m.Handshake().MaxPayload; max > 0 {
 		if n := s.encodedLen(p); n > max {
 			return &MessageTooLargeError{Size: n, Max: max}
 		}
@@ -212,7 +209,7 @@ func (s *session) queue(p codec.Packet) error {
 // (the larger of the two in revision 3, where it has a length prefix).
 // Called with mu held.
 func (s *session) encodedLen(p codec.Packet) int {
-	if s.state == fsm.Open && s.transport != "" && !s.regs.get(s.transport).Polled {
+	if name := s.m.Transport(); s.m.State() == fsm.Open && name != "" && !s.regs.get(name).Polled {
 		n := len(p.Data)
 		if !p.Binary || s.base.Revision == codec.V3 {
 			n++ // the type digit or byte
@@ -287,7 +284,6 @@ func (s *session) finish() {
 	s.pumps.Wait()
 	s.fires.Wait()
 	s.mu.Lock()
-	s.endFlag = true
 	s.closing = true
 	connectSet := s.connectSet
 	s.connectSet = true

@@ -57,11 +57,16 @@ func (c *corkConn) flushLocked() error {
 		return nil
 	}
 	_, err := c.Conn.Write(c.buf)
+	c.emptied()
+	return err
+}
+
+// emptied forgets what was held, and a buffer grown past corkLimit.
+func (c *corkConn) emptied() {
 	c.buf = c.buf[:0]
 	if cap(c.buf) > corkLimit {
 		c.buf = nil
 	}
-	return err
 }
 
 // cork starts holding writes.
@@ -91,9 +96,7 @@ func (c *corkConn) tryUncork() (done bool, err error) {
 		}
 	}
 	c.corked = false
-	if cap(c.buf) > corkLimit {
-		c.buf = nil
-	}
+	c.emptied()
 	return true, nil
 }
 
