@@ -64,8 +64,10 @@
 //     request and on the WebSocket handshake.
 //   - Cookies and sticky sessions: the default HTTP client has a cookie
 //     jar, so an affinity cookie set on the handshake comes back on every
-//     later request and on the WebSocket upgrade. An injected
-//     Options.HTTPClient brings its own jar (or none).
+//     later request and on the WebSocket upgrade. That jar keeps at most
+//     64 cookies of at most 4,096 bytes each, so a server cannot grow a
+//     session's memory with cookies. An injected Options.HTTPClient
+//     brings its own jar (or none).
 //   - Proxies: the default HTTP client takes them from the environment
 //     (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); an injected client's
 //     Transport.Proxy is used for polling and the WebSocket alike.

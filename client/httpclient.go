@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,8 +64,7 @@ func httpClients(o *Options, log *slog.Logger) (hc, stream *http.Client) {
 				"timeout", hc.Timeout)
 		}
 	} else {
-		jar, _ := cookiejar.New(nil)
-		hc.Jar = jar
+		hc.Jar = newBoundedJar(log)
 	}
 	if hc.CheckRedirect == nil {
 		hc.CheckRedirect = sameHostRedirects

@@ -30,10 +30,12 @@ type Options struct {
 	// were not meant for. A client given here with a CheckRedirect of its
 	// own keeps it (return nil from it to follow every redirect).
 	//
-	// Nil means a client of the package's own: a cookie jar, and a
-	// transport cloned from http.DefaultTransport, so proxies come from
-	// the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; Go never
-	// proxies requests to localhost or 127.0.0.1 that way). Its
+	// Nil means a client of the package's own: a cookie jar that keeps at
+	// most 64 cookies of at most 4,096 bytes each (it drops further ones
+	// and logs a warning with their names), and a transport cloned from
+	// http.DefaultTransport, so proxies come from the environment
+	// (HTTP_PROXY, HTTPS_PROXY, NO_PROXY; Go never proxies requests to
+	// localhost or 127.0.0.1 that way). Its
 	// polling transport is the client's and is made on the first request;
 	// without TLSConfig or InsecureSkipVerify, WebSocket handshakes go
 	// through one transport all such clients share, with the same
