@@ -45,17 +45,17 @@ func newBoundedJar(log *slog.Logger) *boundedJar {
 // the bounds.
 func (j *boundedJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	keep := make([]*http.Cookie, 0, len(cookies))
-	var dropped []string
+	var dropped []string // the first few names, for the warning
 	j.mu.Lock()
 	for _, c := range cookies {
 		if len(c.Name)+len(c.Value) > maxCookieSize {
-			dropped = append(dropped, c.Name)
+			dropped = appendName(dropped, c.Name)
 			continue
 		}
 		k := cookieKey{strings.ToLower(u.Hostname()), strings.ToLower(c.Domain), c.Path, c.Name}
 		if _, ok := j.seen[k]; !ok {
 			if len(j.seen) >= maxCookies {
-				dropped = append(dropped, c.Name)
+				dropped = appendName(dropped, c.Name)
 				continue
 			}
 			if j.seen == nil {
@@ -80,3 +80,15 @@ func (j *boundedJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 
 // Cookies returns the cookies to send in a request to u.
 func (j *boundedJar) Cookies(u *url.URL) []*http.Cookie { return j.jar.Cookies(u) }
+
+// appendName adds a dropped cookie's name to those the warning lists, up
+// to 8 names of up to 64 bytes.
+func appendName(names []string, name string) []string {
+	if len(names) >= 8 {
+		return names
+	}
+	if len(name) > 64 {
+		name = name[:64] + "…"
+	}
+	return append(names, name)
+}
