@@ -41,62 +41,66 @@ func AppendBinaryPayload(dst []byte, pkts []Packet) []byte {
 	return dst
 }
 
-// decodeBinaryPayloadV3 decodes a revision 3 binary payload. An empty body
-// carries no packets.
-func decodeBinaryPayloadV3(dst []Packet, body []byte) ([]Packet, error) {
-	for i := 0; i < len(body); {
+// decodeBinaryPayloadV3 decodes a revision 3 binary payload from off on,
+// at most max packets (see DecodePayloadPart). An empty body carries no
+// packets.
+func decodeBinaryPayloadV3(dst []Packet, body []byte, off, max int) ([]Packet, int, error) {
+	for i, count := off, 0; i < len(body); count++ {
+		if count == max && max > 0 {
+			return dst, i, nil
+		}
 		start := i
 		marker := body[i]
 		if marker != markerText && marker != markerBinary {
-			return dst, errorf(ErrFraming, i, "packet marker 0x%02x, want 0x00 or 0x01", marker)
+			return dst, start, errorf(ErrFraming, i, "packet marker 0x%02x, want 0x00 or 0x01", marker)
 		}
 		i++
 		n, digits := 0, 0
 		for ; ; i++ {
 			if i == len(body) {
-				return dst, errorf(ErrFraming, start, "length without 0xff terminator")
+				return dst, start, errorf(ErrFraming, start, "length without 0xff terminator")
 			}
 			c := body[i]
 			if c == lengthEnd {
 				break
 			}
 			if c > 9 {
-				return dst, errorf(ErrFraming, i, "length digit 0x%02x", c)
+				return dst, start, errorf(ErrFraming, i, "length digit 0x%02x", c)
 			}
 			if digits++; digits > maxLengthDigit {
-				return dst, errorf(ErrFraming, i, "length of more than %d digits", maxLengthDigit)
+				return dst, start, errorf(ErrFraming, i, "length of more than %d digits", maxLengthDigit)
 			}
 			if n > (len(body)-int(c))/10 {
-				return dst, errorf(ErrFraming, start, "length exceeds the payload")
+				return dst, start, errorf(ErrFraming, start, "length exceeds the payload")
 			}
 			n = n*10 + int(c)
 		}
 		if digits == 0 {
-			return dst, errorf(ErrFraming, i, "empty length")
+			return dst, start, errorf(ErrFraming, i, "empty length")
 		}
 		i++ // the 0xff terminator
 		switch {
 		case n == 0:
-			return dst, errorf(ErrFraming, i, "empty packet")
+			return dst, start, errorf(ErrFraming, i, "empty packet")
 		case n > len(body)-i:
-			return dst, errorf(ErrFraming, i, "packet of %d bytes, %d left in the payload", n, len(body)-i)
+			return dst, start, errorf(ErrFraming, i, "packet of %d bytes, %d left in the payload", n, len(body)-i)
 		}
 		seg := body[i : i+n]
 		var p Packet
 		if marker == markerText {
 			var err error
 			if p, err = decodePacketV3Text(seg, i); err != nil {
-				return dst, err
+				return dst, start, err
 			}
 		} else {
 			t := PacketType(seg[0])
 			if !t.Valid() {
-				return dst, errorf(ErrUnknownType, i, "binary packet type byte 0x%02x", seg[0])
+				return dst, start, errorf(ErrUnknownType, i, "binary packet type byte 0x%02x", seg[0])
 			}
 			p = Packet{Type: t, Data: seg[1:n:n], Binary: true}
 		}
 		dst = append(dst, p)
 		i += n
 	}
-	return dst, nil
+	return dst, len(body), nil
 }

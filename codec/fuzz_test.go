@@ -205,3 +205,47 @@ func samePackets(a, b []Packet) bool {
 		return p.Type == q.Type && p.Binary == q.Binary && bytes.Equal(p.Data, q.Data)
 	})
 }
+
+// FuzzDecodePayloadPart decodes payloads of every kind a part at a time
+// and checks that the parts add up to the whole: the same packets, and the
+// same error, as DecodePayload gives.
+func FuzzDecodePayloadPart(f *testing.F) {
+	f.Add([]byte("4hello\x1e2\x1e4world"), false, false, uint8(1))
+	f.Add([]byte("4a\x1e4b\x1e"), false, false, uint8(1))
+	f.Add([]byte("6:4hello2:4€0:0:10:b4AQIDBA=="), true, false, uint8(2))
+	f.Add([]byte("\x00\x02\xff4a\x01\x03\xff\x04xy\x00\x02\xff4b"), true, true, uint8(1))
+	f.Fuzz(func(t *testing.T, body []byte, v3, binaryBody bool, max uint8) {
+		rev := revOf(v3)
+		whole, werr := DecodePayload(nil, rev, body, binaryBody)
+		var parts []Packet
+		var perr error
+		off := 0
+		for turn := 0; ; turn++ {
+			if turn > len(body)+1 {
+				t.Fatalf("%q in parts of %d: no end after %d parts", body, max, turn)
+			}
+			before := len(parts)
+			var next int
+			parts, next, perr = DecodePayloadPart(parts, rev, body, binaryBody, off, int(max))
+			if perr != nil {
+				break
+			}
+			if max > 0 && len(parts)-before > int(max) {
+				t.Fatalf("part of %d packets, bound %d", len(parts)-before, max)
+			}
+			if next == len(body) {
+				break
+			}
+			if next <= off {
+				t.Fatalf("%q: part from %d ended at %d", body, off, next)
+			}
+			off = next
+		}
+		if (werr == nil) != (perr == nil) || (werr != nil && werr.Error() != perr.Error()) {
+			t.Fatalf("%q in parts of %d: error %v, whole: %v", body, max, perr, werr)
+		}
+		if !samePackets(whole, parts) {
+			t.Fatalf("%q in parts of %d: %v, whole: %v", body, max, parts, whole)
+		}
+	})
+}

@@ -74,29 +74,53 @@ func PayloadPacketLen(rev Revision, p Packet, first bool) int {
 // the packets decoded before the fault; a caller that treats a malformed
 // payload as fatal, as the reference implementations do, can drop them.
 func DecodePayload(dst []Packet, rev Revision, body []byte, binaryBody bool) ([]Packet, error) {
+	dst, _, err := DecodePayloadPart(dst, rev, body, binaryBody, 0, 0)
+	return dst, err
+}
+
+// DecodePayloadPart decodes a payload as [DecodePayload] does, a part at a
+// time: the packets of body from byte offset off on, at most max of them
+// (no bound when max <= 0). It returns them appended to dst, and the offset
+// to pass as off to decode the next part: len(body) once the payload is
+// done. off is 0 for the first part. Decoding a payload part by part gives
+// the packets and the error that decoding it whole gives, so a large
+// payload can be handed on without a packet for each of its records held
+// at once.
+func DecodePayloadPart(dst []Packet, rev Revision, body []byte, binaryBody bool, off, max int) ([]Packet, int, error) {
+	if off < 0 || off > len(body) {
+		return dst, off, errorf(ErrFraming, 0, "offset %d outside the payload of %d bytes", off, len(body))
+	}
 	if rev == V3 {
 		if binaryBody {
-			return decodeBinaryPayloadV3(dst, body)
+			return decodeBinaryPayloadV3(dst, body, off, max)
 		}
-		return decodePayloadV3(dst, body)
+		return decodePayloadV3(dst, body, off, max)
 	}
 	if len(body) == 0 {
-		return dst, errorf(ErrFraming, 0, "empty payload")
+		return dst, 0, errorf(ErrFraming, 0, "empty payload")
 	}
-	for start := 0; ; {
+	if off == len(body) {
+		return dst, off, nil
+	}
+	for start, n := off, 0; ; {
 		end := len(body)
 		if i := bytes.IndexByte(body[start:], recordSeparator); i >= 0 {
 			end = start + i
 		}
 		p, err := decodePollingPacketV4(body[start:end], start)
 		if err != nil {
-			return dst, err
+			return dst, start, err
 		}
 		dst = append(dst, p)
 		if end == len(body) {
-			return dst, nil
+			return dst, end, nil
 		}
 		start = end + 1
+		// A separator at the very end leaves an empty record, which the
+		// next turn reports: a part never ends there.
+		if n++; n == max && start < len(body) {
+			return dst, start, nil
+		}
 	}
 }
 

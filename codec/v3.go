@@ -131,48 +131,54 @@ func advanceUnits(b []byte, i, n int) (end int, ok bool) {
 	return i, true
 }
 
-// decodePayloadV3 decodes a revision 3 text payload. A frame of length 0
-// ("0:") carries no packet and is skipped, as the reference parser does.
-func decodePayloadV3(dst []Packet, body []byte) ([]Packet, error) {
+// decodePayloadV3 decodes a revision 3 text payload from off on, at most
+// max packets (see DecodePayloadPart). A frame of length 0 ("0:") carries
+// no packet and is skipped, as the reference parser does.
+func decodePayloadV3(dst []Packet, body []byte, off, max int) ([]Packet, int, error) {
 	if len(body) == 0 {
-		return dst, errorf(ErrFraming, 0, "empty payload")
+		return dst, 0, errorf(ErrFraming, 0, "empty payload")
 	}
-	for i := 0; i < len(body); {
+	n := 0
+	for i := off; i < len(body); {
+		if n == max && max > 0 {
+			return dst, i, nil
+		}
 		start := i
-		n := 0
+		size := 0
 		for ; i < len(body) && body[i] != ':'; i++ {
 			c := body[i]
 			if c < '0' || c > '9' {
-				return dst, errorf(ErrFraming, i, "length prefix byte %q", c)
+				return dst, start, errorf(ErrFraming, i, "length prefix byte %q", c)
 			}
 			d := int(c - '0')
-			if n > (len(body)-d)/10 {
-				return dst, errorf(ErrFraming, start, "length prefix exceeds the payload")
+			if size > (len(body)-d)/10 {
+				return dst, start, errorf(ErrFraming, start, "length prefix exceeds the payload")
 			}
-			n = n*10 + d
+			size = size*10 + d
 		}
 		switch {
 		case i == len(body):
-			return dst, errorf(ErrFraming, start, "length prefix without ':'")
+			return dst, start, errorf(ErrFraming, start, "length prefix without ':'")
 		case i == start:
-			return dst, errorf(ErrFraming, i, "empty length prefix")
+			return dst, start, errorf(ErrFraming, i, "empty length prefix")
 		}
 		i++ // the colon
-		end, ok := advanceUnits(body, i, n)
+		end, ok := advanceUnits(body, i, size)
 		if !ok {
-			return dst, errorf(ErrFraming, i, "packet of %d UTF-16 units does not fit the payload", n)
+			return dst, start, errorf(ErrFraming, i, "packet of %d UTF-16 units does not fit the payload", size)
 		}
 		if end == i {
 			continue
 		}
 		p, err := decodePacketV3Text(body[i:end], i)
 		if err != nil {
-			return dst, err
+			return dst, start, err
 		}
 		dst = append(dst, p)
+		n++
 		i = end
 	}
-	return dst, nil
+	return dst, len(body), nil
 }
 
 // decodePacketV3Text decodes one packet in revision 3 text form. off is the
