@@ -23,8 +23,8 @@ type Transport interface {
 	// Name returns the transport's name on the wire, such as "polling".
 	Name() string
 	// Read blocks until packets arrive. A polled transport makes one
-	// long-poll request per call; a streaming transport returns the packets
-	// of one frame. Returned packets must not alias buffers the transport
+	// long-poll request per call (or per response, for a [PartReader]); a
+	// streaming transport returns the packets of one frame. Returned packets must not alias buffers the transport
 	// reuses.
 	Read(ctx context.Context) ([]codec.Packet, error)
 	// Write sends packets, as one payload or as consecutive frames, and
@@ -45,6 +45,14 @@ var ErrPeerClosed = errors.New("closed by the server")
 // later request).
 type SessionAware interface {
 	SetSession(hs codec.Handshake)
+}
+
+// PartReader is implemented by polled transports whose Read may return the
+// packets of one response over several calls. After a Read, More reports
+// whether the response has packets left: the next Read returns more of
+// them, without a request. Until then the poll has not finished.
+type PartReader interface {
+	More() bool
 }
 
 // WriteStarter is implemented by transports that can start a write

@@ -49,7 +49,28 @@ type Transport struct {
 
 	closeCtx context.Context
 	closeFn  context.CancelFunc
+
+	// The packets of the last poll's payload that Read has not returned
+	// yet (see PartPackets): its body from off on. Only Read and More use
+	// them, and one Read runs at a time.
+	rest       []byte
+	restOff    int
+	restBinary bool
 }
+
+// PartPackets bounds the packets one Read returns. A poll's payload with
+// more is returned over several Reads, the first one making the request
+// and the next ones none, with More reporting true in between, so that a
+// payload of many small packets is never held as a packet for each of its
+// records at once: 16 MiB of two-byte records would be 8 million packets.
+// A malformed payload is refused whole, before any part of it is returned.
+const PartPackets = 256
+
+// More reports whether the payload of the last poll has packets the next
+// Read returns, without a request. It implements [transports.PartReader].
+func (t *Transport) More() bool { return t.rest != nil }
+
+var _ transports.PartReader = (*Transport)(nil)
 
 // Open returns a polling transport for cfg. It makes no request: the
 // first Read of a transport without a sid is the handshake.
@@ -143,6 +164,9 @@ func (t *Transport) request(ctx context.Context, method string, body []byte) (*h
 
 // Read makes one long-poll request and decodes its payload.
 func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
+	if t.rest != nil {
+		return t.nextPart(ctx)
+	}
 	resp, done, err := t.request(ctx, http.MethodGet, nil)
 	if err != nil {
 		return nil, err
@@ -159,12 +183,55 @@ func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 		return nil, fmt.Errorf("polling %w", transports.NewHTTPError("GET", resp.StatusCode, msg))
 	}
 	binary := strings.HasPrefix(resp.Header.Get("Content-Type"), "application/octet-stream")
-	// ReadPayload never reads past limit+1 bytes of the body.
-	pkts, _, err := codec.ReadPayload(body, limit, nil, t.cfg.Revision, binary)
+	// ReadBody never reads past limit+1 bytes of the body.
+	data, err := codec.ReadBody(body, limit)
 	if err != nil {
 		return nil, fmt.Errorf("polling GET: %w", err)
 	}
+	pkts, next, err := codec.DecodePayloadPart(nil, t.cfg.Revision, data, binary, 0, PartPackets)
+	if err == nil && next < len(data) {
+		err = checkPayload(t.cfg.Revision, data, binary, next)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("polling GET: %w", err)
+	}
+	if next < len(data) {
+		t.rest, t.restOff, t.restBinary = data, next, binary
+	}
 	return pkts, nil
+}
+
+// nextPart returns the next part of the last poll's payload.
+func (t *Transport) nextPart(ctx context.Context) ([]codec.Packet, error) {
+	if err := ctx.Err(); err != nil {
+		t.rest = nil
+		return nil, fmt.Errorf("polling GET: %w", err)
+	}
+	pkts, next, err := codec.DecodePayloadPart(nil, t.cfg.Revision, t.rest, t.restBinary, t.restOff, PartPackets)
+	if err != nil {
+		// checkPayload decoded it all before.
+		t.rest = nil
+		return nil, fmt.Errorf("polling GET: %w", err)
+	}
+	if next == len(t.rest) {
+		t.rest = nil
+	} else {
+		t.restOff = next
+	}
+	return pkts, nil
+}
+
+// checkPayload decodes the payload in body from off on, a part at a time
+// into one buffer, and returns its first error.
+func checkPayload(rev codec.Revision, body []byte, binary bool, off int) error {
+	scratch := make([]codec.Packet, 0, PartPackets)
+	for off < len(body) {
+		var err error
+		if scratch, off, err = codec.DecodePayloadPart(scratch[:0], rev, body, binary, off, PartPackets); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readLimit returns the bound of the next poll response body.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,4 +129,60 @@ func TestReadLimits(t *testing.T) {
 	sa.SetSession(codec.Handshake{SID: "s", MaxPayload: 1000})
 	require.NoError(t, read(polling.DefaultReadLimit), "a payload over maxPayload, within the limit")
 	require.ErrorIs(t, read(polling.DefaultReadLimit+1), codec.ErrTooLarge)
+}
+
+// TestReadParts checks that a payload of more than PartPackets packets is
+// returned over several Reads with one request, in order, with More
+// telling when it continues; and that a payload malformed after its first
+// part is refused whole.
+func TestReadParts(t *testing.T) {
+	const n = 2*polling.PartPackets + 88
+	var gets atomic.Int64
+	var bad atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		pkts := make([]codec.Packet, n)
+		for i := range pkts {
+			pkts[i] = codec.TextMessage(strconv.Itoa(i))
+		}
+		body := codec.AppendPayload(nil, codec.V4, pkts)
+		if bad.Load() {
+			body = append(body, "\x1e9"...) // an unknown packet type, last
+		}
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL + "/engine.io/")
+	require.NoError(t, err)
+	tr, err := polling.Open(context.Background(), transports.Config{URL: u, Revision: codec.V4})
+	require.NoError(t, err)
+	defer tr.Close(context.Background())
+	tr.(transports.SessionAware).SetSession(codec.Handshake{SID: "s", PingInterval: time.Second, PingTimeout: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	parts := tr.(transports.PartReader)
+
+	for round := range 2 {
+		var got []string
+		for _, want := range []int{polling.PartPackets, polling.PartPackets, 88} {
+			pkts, err := tr.Read(ctx)
+			require.NoError(t, err)
+			require.Len(t, pkts, want)
+			for _, p := range pkts {
+				got = append(got, string(p.Data))
+			}
+			require.Equal(t, len(got) < n, parts.More())
+		}
+		require.Len(t, got, n)
+		for i, s := range got {
+			require.Equal(t, strconv.Itoa(i), s, "in order")
+		}
+		require.Equal(t, int64(round+1), gets.Load(), "one request per payload")
+	}
+
+	bad.Store(true)
+	pkts, err := tr.Read(ctx)
+	require.ErrorIs(t, err, codec.ErrUnknownType)
+	require.Empty(t, pkts)
+	require.False(t, parts.More(), "nothing of a malformed payload is kept")
 }
