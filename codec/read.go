@@ -16,6 +16,17 @@ import (
 // error from r is returned wrapped, with a nil body; a decoding error is
 // returned with the body, for diagnostics.
 func ReadPayload(r io.Reader, limit int64, dst []Packet, rev Revision, binaryBody bool) ([]Packet, []byte, error) {
+	body, err := ReadBody(r, limit)
+	if err != nil {
+		return dst, nil, err
+	}
+	dst, err = DecodePayload(dst, rev, body, binaryBody)
+	return dst, body, err
+}
+
+// ReadBody reads a whole polling body from r as [ReadPayload] does,
+// without decoding it, for [DecodePayloadPart].
+func ReadBody(r io.Reader, limit int64) ([]byte, error) {
 	limit = max(limit, 0)
 	n := limit
 	if n < math.MaxInt64 {
@@ -23,11 +34,10 @@ func ReadPayload(r io.Reader, limit int64, dst []Packet, rev Revision, binaryBod
 	}
 	body, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
-		return dst, nil, fmt.Errorf("codec: reading payload: %w", err)
+		return nil, fmt.Errorf("codec: reading payload: %w", err)
 	}
 	if int64(len(body)) > limit {
-		return dst, nil, errorf(ErrTooLarge, int(min(limit, math.MaxInt)), "body exceeds the %d-byte limit", limit)
+		return nil, errorf(ErrTooLarge, int(min(limit, math.MaxInt)), "body exceeds the %d-byte limit", limit)
 	}
-	dst, err = DecodePayload(dst, rev, body, binaryBody)
-	return dst, body, err
+	return body, nil
 }
