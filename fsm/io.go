@@ -117,10 +117,15 @@ const AutoMaxPackets = 16
 type Opened struct{ Role Role }
 
 // Received reports packets that arrived on a transport. For a polled
-// transport it also reports that the poll finished.
+// transport it also reports that the poll finished, unless More is set.
 type Received struct {
 	Role    Role
 	Packets []codec.Packet
+	// More is set when the poll's response has packets that come in later
+	// Received inputs (a transport that returns a large payload in parts):
+	// the poll has not finished. Only a polled transport carrying the
+	// session sets it.
+	More bool
 }
 
 // Wrote reports that the last [Write] on a transport completed.

@@ -104,7 +104,7 @@ func (m *Machine) Step(in Input) []Effect {
 	case Opened:
 		m.opened(in.Role)
 	case Received:
-		m.received(in.Role, in.Packets)
+		m.received(in.Role, in.Packets, in.More)
 	case Wrote:
 		m.wrote(in.Role)
 	case Failed:

@@ -164,6 +164,40 @@ func TestUpgradeWaitsForPoll(t *testing.T) {
 	d.expect("deliver 4last poll", "write probe [5]")
 }
 
+// TestUpgradeWaitsForPollParts: a poll whose response comes in parts
+// (Received with More) has not finished until its last part: no new poll
+// and no "5" before it, and every part is delivered before the switch.
+func TestUpgradeWaitsForPollParts(t *testing.T) {
+	d := openSession(t, polling, websocket)
+	hold := d.timer(TimerProbeHold)
+	d.step(TimerFired{Timer: TimerProbeHold, Gen: hold})
+	d.expect("poll active")
+	d.step(Received{Role: Active, Packets: []codec.Packet{msg("part 1")}, More: true})
+	d.expect("deliver 4part 1")
+	d.step(Opened{Role: Probe})
+	d.step(Wrote{Role: Probe})
+	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Pong, "probe")}})
+	d.expect("stop probe")
+	d.step(Received{Role: Active, Packets: []codec.Packet{msg("part 2")}, More: true})
+	d.expect("deliver 4part 2")
+	d.step(Received{Role: Active, Packets: []codec.Packet{msg("part 3")}})
+	d.expect("deliver 4part 3", "write probe [5]")
+}
+
+// TestPollPartsThenPoll: without an upgrade, the next poll follows the
+// last part only; More from a transport that is not polled means nothing.
+func TestPollPartsThenPoll(t *testing.T) {
+	d := openSession(t, polling)
+	d.step(Received{Role: Active, Packets: []codec.Packet{msg("a")}, More: true})
+	d.expect("deliver 4a")
+	d.step(Received{Role: Active, Packets: []codec.Packet{msg("b")}})
+	d.expect("deliver 4b", "poll active")
+
+	ws := openSession(t, websocket)
+	ws.step(Received{Role: Active, Packets: []codec.Packet{msg("c")}, More: true})
+	ws.expect("deliver 4c")
+}
+
 // TestProbeAnsweredBeforeWriteReported: the answer to "2probe" may be
 // reported before the write of "2probe" itself; "5" waits for both.
 func TestProbeAnsweredBeforeWriteReported(t *testing.T) {

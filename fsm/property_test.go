@@ -197,7 +197,11 @@ func (s *sim) next() Input {
 	canRead := func(r Role) bool { return s.ready[r] && (!s.polled[r] || s.polling[r]) }
 	if canRead(Active) {
 		add := func() Input {
-			s.polling[Active] = false
+			// A polled response may come in parts: the poll goes on.
+			more := s.polled[Active] && s.rng.IntN(3) == 0
+			if !more {
+				s.polling[Active] = false
+			}
 			var pkts []codec.Packet
 			if s.state == Handshaking {
 				pkts = append(pkts, s.handshakePacket())
@@ -205,7 +209,7 @@ func (s *sim) next() Input {
 			for range s.rng.IntN(3) {
 				pkts = append(pkts, s.randomPacket())
 			}
-			return Received{Role: Active, Packets: pkts}
+			return Received{Role: Active, Packets: pkts, More: more}
 		}
 		choices = append(choices, add, add, add)
 	}

@@ -7,13 +7,14 @@ import (
 )
 
 // received handles packets from a transport, and for a polled transport
-// the end of a poll.
-func (m *Machine) received(r Role, pkts []codec.Packet) {
+// the end of a poll unless more of its response follows.
+func (m *Machine) received(r Role, pkts []codec.Packet, more bool) {
 	s := m.slot(r)
 	if !s.open {
 		return // a late report from a transport already let go
 	}
-	if r == Active && s.info.Polled {
+	more = more && r == Active && s.info.Polled
+	if r == Active && s.info.Polled && !more {
 		s.polling = false
 	}
 	if r == Probe && m.step < stepUpgradeSent {
@@ -26,7 +27,7 @@ func (m *Machine) received(r Role, pkts []codec.Packet) {
 		}
 		m.packet(r, &pkts[i])
 	}
-	if r == Probe {
+	if r == Probe || more {
 		return
 	}
 	switch m.State() {
