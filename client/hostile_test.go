@@ -1,9 +1,13 @@
 package client_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,4 +183,65 @@ func TestHostileIntervals(t *testing.T) {
 		require.Equal(t, client.ReasonClientDisconnect, rec.disconnected(t, 5*time.Second))
 		requireNoGoroutines(t)
 	})
+}
+
+// TestHostileTinyRecords answers a poll with 4 MiB of empty messages, two
+// bytes each (2 million packets), then with numbered messages: the client
+// hands the payload on in parts, so its heap grows by a few times the
+// body (15 to 32 MiB here, most of it garbage the collector has not taken
+// yet), not by a packet and a queued handler call for every record at
+// once (about 100 times the body before parts: 1.6 GiB for 16 MiB).
+// Every message arrives, in order.
+func TestHostileTinyRecords(t *testing.T) {
+	const tiny = 2 << 20
+	body := append(bytes.Repeat([]byte("4\x1e"), tiny-1), '4')
+	numbered := make([]codec.Packet, 3*polling.PartPackets+5)
+	for i := range numbered {
+		numbered[i] = codec.TextMessage(strconv.Itoa(i))
+	}
+	var polls atomic.Int64
+	f := startPolling(t, openWith(hostileOpen), func(w http.ResponseWriter, r *http.Request) {
+		switch polls.Add(1) {
+		case 1:
+			_, _ = w.Write(body)
+		case 2:
+			_, _ = w.Write(codec.AppendPayload(nil, codec.V4, numbered))
+		default:
+			<-r.Context().Done()
+		}
+	})
+	var empty, emptyBefore atomic.Int64
+	var mu sync.Mutex
+	var got []string
+	c := client.New(nil)
+	c.OnMessage(func(m client.Message) {
+		if len(m.Data) == 0 {
+			empty.Add(1)
+			return
+		}
+		mu.Lock()
+		if len(got) == 0 {
+			emptyBefore.Store(empty.Load())
+		}
+		got = append(got, string(m.Data))
+		mu.Unlock()
+	})
+	w := watchHeap()
+	require.NoError(t, c.Connect(testCtx(t, 10*time.Second), f.URL, &client.ConnectOptions{Transports: []string{"polling"}}))
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == len(numbered)
+	}, 120*time.Second, 10*time.Millisecond)
+	require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+	peak, _ := w.end()
+	t.Logf("heap: peak +%.1f MiB for a body of %.1f MiB", mib(peak), mib(uint64(len(body))))
+	require.Less(t, peak, uint64(12*len(body)), "peak heap in use above the baseline")
+	require.Equal(t, int64(tiny), empty.Load(), "every empty message arrived")
+	require.Equal(t, int64(tiny), emptyBefore.Load(), "before the numbered ones")
+	for i, s := range got {
+		require.Equal(t, strconv.Itoa(i), s)
+	}
+	requireNoGoroutines(t)
 }

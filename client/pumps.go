@@ -48,6 +48,7 @@ type item struct {
 	write bool                 // itemFailed: a write failed
 	t     transports.Transport // itemOpened
 	pkts  []codec.Packet
+	more  bool // itemReceived: the poll's response goes on (transports.PartReader)
 	err   error
 }
 
@@ -104,8 +105,12 @@ func (s *session) startPumps(tp *tport) {
 // for the reader that takes over from the first (see below).
 func (s *session) readPump(tp *tport, fresh bool) {
 	defer s.pumps.Done()
+	parts, _ := tp.t.(transports.PartReader)
+	more := func() bool { return tp.polled && parts != nil && parts.More() }
 	for first := fresh; ; first = false {
-		if tp.polled {
+		if tp.polled && !more() {
+			// A new poll, when the machine asks for one. The parts of a
+			// response are read without asking: the poll goes on.
 			select {
 			case <-tp.poll:
 			case <-tp.ctx.Done():
@@ -121,7 +126,7 @@ func (s *session) readPump(tp *tport, fresh bool) {
 			s.report(item{tp: tp, kind: itemFailed, err: err})
 			return
 		}
-		if !s.report(item{tp: tp, kind: itemReceived, pkts: pkts}) {
+		if !s.report(item{tp: tp, kind: itemReceived, pkts: pkts, more: more()}) {
 			return
 		}
 		if first {
@@ -278,7 +283,7 @@ func (s *session) handle(it item) bool {
 		return s.step(fsm.Opened{Role: role})
 	case itemReceived:
 		s.tracePackets(Inbound, it.tp.name, it.pkts)
-		return s.step(fsm.Received{Role: role, Packets: it.pkts})
+		return s.step(fsm.Received{Role: role, Packets: it.pkts, More: it.more})
 	case itemWrote:
 		if it.tp.readErr != nil {
 			// The reader failed while this write was under way.
