@@ -85,7 +85,7 @@ func DecodePayload(dst []Packet, rev Revision, body []byte, binaryBody bool) ([]
 // done. off is 0 for the first part. Decoding a payload part by part gives
 // the packets and the error that decoding it whole gives, so a large
 // payload can be handed on without a packet for each of its records held
-// at once.
+// at once. On failure the offset returned is that of the faulty record.
 func DecodePayloadPart(dst []Packet, rev Revision, body []byte, binaryBody bool, off, max int) ([]Packet, int, error) {
 	if off < 0 || off > len(body) {
 		return dst, off, errorf(ErrFraming, 0, "offset %d outside the payload of %d bytes", off, len(body))

@@ -162,7 +162,8 @@ func (t *Transport) request(ctx context.Context, method string, body []byte) (*h
 	return resp, done, nil
 }
 
-// Read makes one long-poll request and decodes its payload.
+// Read makes one long-poll request and decodes its payload, or returns the
+// next part of the last one without a request (see PartPackets).
 func (t *Transport) Read(ctx context.Context) ([]codec.Packet, error) {
 	if t.rest != nil {
 		return t.nextPart(ctx)
