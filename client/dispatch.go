@@ -10,7 +10,8 @@ import (
 // reading until the handlers have caught up with half of it, so a slow
 // handler slows the server down (through TCP or the long-poll) instead of
 // growing memory. What the reader read when the bound was reached (one
-// frame or one poll payload) still gets in.
+// frame, or one part of a poll's payload: at most 256 packets) still gets
+// in.
 const maxBacklog = 1024
 
 // event is one queued handler call: a message for the message handlers
