@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,4 +188,44 @@ func TestNodeWebSocketSendNeverWaits(t *testing.T) {
 	c.Abort()
 	require.NoError(t, p.Resume())
 	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
+}
+
+// TestNodeBurst asks engine.io for 3,000 messages right after the
+// handshake. Over polling alone engine.io answers the next poll with what
+// it queued, a payload of more than 256 packets that the client hands on
+// in parts; with the upgrade allowed, they come around the switch. Either
+// way every message arrives once, in order.
+func TestNodeBurst(t *testing.T) {
+	const burst = 3000
+	p := peer.Start(t, peer.Node6, peer.Options{})
+	for _, mode := range []string{"polling", "upgrade"} {
+		for round := range 3 {
+			t.Run(fmt.Sprint(mode, round), func(t *testing.T) {
+				c := client.New(nil)
+				rec := record(c)
+				var polled atomic.Int64
+				c.OnPacket(func(dir client.Direction, transport string, pk codec.Packet) {
+					if dir == client.Inbound && transport == "polling" && pk.Type == codec.Message {
+						polled.Add(1)
+					}
+				})
+				opts := &client.ConnectOptions{Transports: []string{"polling"}}
+				if mode == "upgrade" {
+					opts = nil
+				}
+				require.NoError(t, c.Connect(testCtx(t, 10*time.Second), p.URL, opts))
+				require.NoError(t, c.Send(fmt.Sprintf("cmd:burst:%d", burst)))
+				for i := range burst {
+					require.Equal(t, fmt.Sprintf("burst:%d", i), rec.next(t, 10*time.Second).Text())
+				}
+				if mode == "polling" {
+					require.Equal(t, int64(burst), polled.Load())
+				} else {
+					require.Equal(t, "websocket", rec.upgraded(t, 10*time.Second))
+				}
+				require.NoError(t, c.Disconnect(testCtx(t, 5*time.Second)))
+				t.Logf("messages over polling: %d of %d", polled.Load(), burst)
+			})
+		}
+	}
 }
