@@ -142,3 +142,15 @@ func openSession(t *testing.T, transports ...TransportInfo) *driver {
 	require.Equal(t, 25*time.Second, d.m.Handshake().PingInterval)
 	return d
 }
+
+// upgradePacketSent returns a v4 session over polling whose WebSocket
+// probe was answered and which has asked to write the upgrade packet "5"
+// on it, not yet reported written.
+func upgradePacketSent(t *testing.T) *driver {
+	d := openSession(t, polling, websocket)
+	d.step(Opened{Role: Probe})
+	d.step(Wrote{Role: Probe})
+	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Pong, "probe")}})
+	d.has("write probe [5]")
+	return d
+}

@@ -68,11 +68,7 @@ func FuzzMachine(f *testing.F) {
 // polling, which must stay quiet until the switch, and the promotion then
 // dropped that write in flight. The packet now waits for the switch.
 func TestCloseAfterUpgradePacketHoldsPolling(t *testing.T) {
-	d := openSession(t, polling, websocket)
-	d.step(Opened{Role: Probe})
-	d.step(Wrote{Role: Probe})
-	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Pong, "probe")}})
-	d.has("write probe [5]")
+	d := upgradePacketSent(t)
 	d.step(Disconnect{})
 	d.expect("upgrading -close-> closing", "timer close 5s")
 	d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Ping, "")}})

@@ -265,11 +265,7 @@ func TestCloseDuringUpgrade(t *testing.T) {
 		d.has(`finished "client disconnect" connected=true`)
 	})
 	t.Run("after the upgrade packet", func(t *testing.T) {
-		d := openSession(t, polling, websocket)
-		d.step(Opened{Role: Probe})
-		d.step(Wrote{Role: Probe})
-		d.step(Received{Role: Probe, Packets: []codec.Packet{pkt(codec.Pong, "probe")}})
-		d.has("write probe [5]")
+		d := upgradePacketSent(t)
 		d.step(Disconnect{})
 		d.expect("upgrading -close-> closing", "timer close 5s")
 		d.step(Wrote{Role: Probe})
