@@ -30,13 +30,7 @@ func TestNodeBlockedHandlerKeepsHeartbeat(t *testing.T) {
 			logs := &logCounter{}
 			c := client.New(&client.Options{Logger: logs.logger()})
 			rec := record(c)
-			blocked, release := make(chan struct{}), make(chan struct{})
-			c.OnMessage(func(m client.Message) {
-				if m.Text() == "block" {
-					close(blocked)
-					<-release
-				}
-			})
+			blocked, release := blockOn(c)
 			connectMode(t, c, rec, p.URL, mode.name, nil)
 			sid := c.SID()
 			require.NoError(t, c.Send("block"))
@@ -158,13 +152,7 @@ func TestNodeBlockedHandlerPastBacklog(t *testing.T) {
 	p := peer.Start(t, peer.Node6, peer.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 400 * time.Millisecond})
 	c := client.New(nil)
 	rec := record(c)
-	blocked, release := make(chan struct{}), make(chan struct{})
-	c.OnMessage(func(m client.Message) {
-		if m.Text() == "block" {
-			close(blocked)
-			<-release
-		}
-	})
+	blocked, release := blockOn(c)
 	connectMode(t, c, rec, p.URL, "websocket", nil)
 	require.NoError(t, c.Send("block"))
 	within(t, blocked, 5*time.Second, "the blocking message")
@@ -188,4 +176,17 @@ func TestNodeBlockedHandlerPastBacklog(t *testing.T) {
 	require.GreaterOrEqual(t, got, 1000, "about 1,024 handler calls wait before the reader stops")
 	require.NoError(t, c.Wait(testCtx(t, 5*time.Second)))
 	requireNoGoroutines(t)
+}
+
+// blockOn registers a message handler that, on the message "block",
+// closes blocked and then waits until release is closed.
+func blockOn(c *client.Client) (blocked, release chan struct{}) {
+	blocked, release = make(chan struct{}), make(chan struct{})
+	c.OnMessage(func(m client.Message) {
+		if m.Text() == "block" {
+			close(blocked)
+			<-release
+		}
+	})
+	return blocked, release
 }
