@@ -24,8 +24,8 @@ type Transport interface {
 	Name() string
 	// Read blocks until packets arrive. A polled transport makes one
 	// long-poll request per call (or per response, for a [PartReader]); a
-	// streaming transport returns the packets of one frame. Returned packets must not alias buffers the transport
-	// reuses.
+	// streaming transport returns the packets of one frame. Returned
+	// packets must not alias buffers the transport reuses.
 	Read(ctx context.Context) ([]codec.Packet, error)
 	// Write sends packets, as one payload or as consecutive frames, and
 	// returns once they are handed to the network.

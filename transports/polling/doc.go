@@ -12,6 +12,7 @@
 // the session is known (a server's maxPayload bounds what it accepts, not
 // what it sends: engine.io answers a long-poll with all it has queued);
 // the bound applies to the body after its content coding (gzip, deflate)
-// is undone. It keeps no goroutine of its
-// own: Close cancels the requests in flight.
+// is undone. A payload of more than [PartPackets] packets is returned
+// over several Reads. It keeps no goroutine of its own: Close cancels
+// the requests in flight.
 package polling
